@@ -1,0 +1,108 @@
+"""The dense, in-memory form of a long table that every generator consumes.
+
+A long table (one row per series per time step) becomes a :class:`Panel`: a
+``[T, G]`` array of values on a regular time grid, with NaN wherever the sample
+has no observation (gaps are masked, never invented), plus the identifying
+values of each of the ``G`` series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Panel:
+    """A regular panel of ``G`` series over ``T`` time steps.
+
+    Attributes:
+        values: ``[T, G]`` float64 array; NaN marks a missing observation.
+        index: the ``T`` timestamps, a regular grid of frequency ``freq``.
+        keys: ``[G, C]`` frame, one row per series, one column per identifying
+            ("group") column, values as strings. ``C`` may be 0 (one series).
+        freq: pandas offset alias of the grid (``"h"``, ``"30min"``, ``"D"``...).
+    """
+
+    values: np.ndarray
+    index: pd.DatetimeIndex
+    keys: pd.DataFrame
+    freq: str
+
+    def __post_init__(self) -> None:
+        if self.values.ndim != 2:
+            raise ValueError(f"values must be [T, G], got shape {self.values.shape}")
+        if self.values.shape != (len(self.index), len(self.keys)):
+            raise ValueError(
+                f"values {self.values.shape} do not match index ({len(self.index)}) "
+                f"and keys ({len(self.keys)})"
+            )
+
+    @property
+    def n_steps(self) -> int:
+        return self.values.shape[0]
+
+    @property
+    def n_series(self) -> int:
+        return self.values.shape[1]
+
+    @property
+    def mask(self) -> np.ndarray:
+        """``[T, G]`` bool, True where a value was observed."""
+        return ~np.isnan(self.values)
+
+    @property
+    def group_columns(self) -> list[str]:
+        return list(self.keys.columns)
+
+    def series_labels(self) -> list[str]:
+        """One readable label per series, e.g. ``"NO2 / 5010"``."""
+        if self.keys.shape[1] == 0:
+            return ["series"] * self.n_series
+        return [" / ".join(map(str, row)) for row in self.keys.itertuples(index=False)]
+
+
+def panel_from_long(
+    df: pd.DataFrame, time: str, groups: list[str], value: str, freq: str
+) -> Panel:
+    """Pivot a validated long table (parsed datetimes, numeric values) onto its grid.
+
+    Args:
+        df: long table; ``(groups, time)`` must be unique and ``time`` on the grid.
+        time: datetime column. groups: identifying columns (may be empty).
+        value: numeric column. freq: offset alias of the grid.
+
+    Returns:
+        The panel; series are ordered by their identifying values.
+    """
+    start, end = df[time].min(), df[time].max()
+    index = pd.date_range(start, end, freq=freq)
+    if groups:
+        keys = df[groups].astype(str).drop_duplicates().sort_values(groups).reset_index(drop=True)
+        codes = pd.MultiIndex.from_frame(keys).get_indexer(
+            pd.MultiIndex.from_frame(df[groups].astype(str))
+        )
+    else:
+        keys = pd.DataFrame(index=range(1))
+        codes = np.zeros(len(df), dtype=np.int64)
+    rows = index.get_indexer(df[time])
+    if (rows < 0).any():
+        raise ValueError("some timestamps are not on the inferred grid")
+    values = np.full((len(index), len(keys)), np.nan)
+    values[rows, codes] = df[value].to_numpy(dtype=np.float64)
+    return Panel(values=values, index=index, keys=keys, freq=freq)
+
+
+def panel_to_long(
+    values: np.ndarray, index: pd.DatetimeIndex, keys: pd.DataFrame, time: str, value: str
+) -> pd.DataFrame:
+    """Melt ``[T, G]`` values into a long table sorted by series then time."""
+    n_steps, n_series = values.shape
+    out = {}
+    for col in keys.columns:
+        out[col] = np.repeat(keys[col].to_numpy(), n_steps)
+    out[time] = np.tile(index.to_numpy(), n_series)
+    out[value] = values.T.reshape(-1)  # [G, T] -> [G*T]
+    return pd.DataFrame(out, columns=[*keys.columns, time, value])
