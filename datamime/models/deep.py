@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import lightning.pytorch as pl
 import numpy as np
 import pandas as pd
 import torch
@@ -25,7 +24,6 @@ from torch.utils.data import DataLoader
 from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
 from datamime.data.transforms import SeriesScaler, calendar_features, learnable_periods
-from datamime.models.lit_module import GenerativeLitModule
 
 NETS = {
     "ar_rnn": "datamime.models.ar_rnn.ARRNN",
@@ -60,18 +58,6 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-class LossHistory(pl.Callback):
-    """Keeps the mean training loss of every epoch."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        loss = trainer.callback_metrics.get("train/loss")
-        if loss is not None:
-            self.values.append(float(loss))
 
 
 class DeepGenerator:
@@ -128,6 +114,10 @@ class DeepGenerator:
 
     def fit(self, panel: Panel, verbose: bool = True) -> DeepGenerator:
         """Train on every series of ``panel`` at once."""
+        import lightning.pytorch as pl  # imported here: sampling does not need it
+
+        from datamime.models.lit_module import GenerativeLitModule, LossHistory
+
         pl.seed_everything(self.seed, workers=True, verbose=False)
         self.freq = panel.freq
         self.scaler = SeriesScaler.fit(panel.values, self.transform)

@@ -38,3 +38,15 @@ class GenerativeLitModule(pl.LightningModule):
             return opt
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps, eta_min=self.lr / 10)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+class LossHistory(pl.Callback):
+    """Keeps the mean training loss of every epoch."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        loss = trainer.callback_metrics.get("train/loss")
+        if loss is not None:
+            self.values.append(float(loss))

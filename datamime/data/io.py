@@ -1,0 +1,305 @@
+"""Reading and writing the tables datamime learns from and produces.
+
+Reading never alters what the user wrote: CSV cells come back as strings (``"5010"``
+stays ``"5010"``), and the separator and decimal mark are detected and remembered in
+a :class:`TableFormat` so that synthetic data can be written in the same style.
+Writing is atomic: a file either appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from datamime.errors import DataError
+
+if TYPE_CHECKING:
+    from datamime.data.schema import Schema
+
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+PARQUET_EXTENSIONS = (".parquet", ".pq")
+SEPARATORS = (";", ",", "\t", "|")
+
+# Cells that mean "no value" (compared after stripping whitespace).
+NA_TOKENS = frozenset(
+    {"", "NA", "N/A", "n/a", "na", "nan", "NaN", "NAN", "null", "NULL", "None", "-"}
+)
+
+_SNIFF_LINES = 30
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
+
+
+@dataclass
+class TableFormat:
+    """How a table was stored, so output can mirror it.
+
+    Attributes:
+        sep: field separator of a delimited text file; None for Excel, Parquet
+            and in-memory frames.
+        decimal: decimal mark of numbers written as text (``"."`` or ``","``).
+        kind: ``"csv"``, ``"excel"``, ``"parquet"`` or ``"frame"``.
+    """
+
+    sep: str | None
+    decimal: str = "."
+    kind: str = "csv"
+
+
+def read_table(
+    source: str | os.PathLike | pd.DataFrame, sep: str | None = None
+) -> tuple[pd.DataFrame, TableFormat]:
+    """Load a table without reinterpreting its cells.
+
+    Args:
+        source: path to a ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xls`` or
+            ``.parquet`` file, or a DataFrame (copied).
+        sep: field separator of a text file; sniffed among ``; , TAB |`` when None.
+
+    Returns:
+        The table (column names stripped; text files read as strings, fully empty
+        rows dropped with the original row labels kept) and its format.
+
+    Raises:
+        DataError: missing, empty, header-only, binary or unreadable file, or an
+            unsupported extension.
+    """
+    if isinstance(source, pd.DataFrame):
+        df = source.copy().reset_index(drop=True)
+        df.columns = [str(c).strip() for c in df.columns]
+        if df.shape[1] == 0:
+            raise DataError("the table has no columns")
+        if len(df) == 0:
+            raise DataError("the table has no rows")
+        return df, TableFormat(sep=None, decimal=_detect_decimal(df, None), kind="frame")
+
+    path = Path(source)
+    if not path.exists():
+        raise DataError(f"file not found: {path} (check the path)")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder, not a table file")
+    ext = path.suffix.lower()
+    if ext in CSV_EXTENSIONS:
+        df, fmt = _read_csv(path, sep)
+    elif ext in EXCEL_EXTENSIONS:
+        df, fmt = _read_excel(path), TableFormat(sep=None, kind="excel")
+    elif ext in PARQUET_EXTENSIONS:
+        df, fmt = _read_parquet(path), TableFormat(sep=None, kind="parquet")
+    else:
+        supported = ", ".join(CSV_EXTENSIONS + EXCEL_EXTENSIONS + PARQUET_EXTENSIONS)
+        raise DataError(f"unsupported file type '{path.suffix}' for {path}; use one of {supported}")
+
+    df.columns = [str(c).strip() for c in df.columns]
+    if df.shape[1] == 0:
+        raise DataError(f"{path} is empty; give a table with a header row and data rows")
+    df = _drop_empty_rows(df)
+    if len(df) == 0:
+        raise DataError(f"{path} has a header but no data rows; add some rows")
+    if fmt.kind != "csv":
+        fmt.decimal = _detect_decimal(df, None)
+    else:
+        fmt.decimal = _detect_decimal(df, fmt.sep)
+    return df, fmt
+
+
+def _normalise_sep(sep: str) -> str:
+    aliases = {"\\t": "\t", "tab": "\t", "TAB": "\t", "semicolon": ";", "comma": ","}
+    return aliases.get(sep, sep)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """Decode text bytes: UTF-16 / UTF-8 (BOM optional), then latin-1."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path} is not readable text (bad UTF-16); save it as UTF-8 CSV"
+            ) from exc
+    if b"\x00" in raw[:8192]:
+        raise DataError(f"{path} looks like a binary file, not text; export it as CSV")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _sniff_sep(text: str) -> str:
+    """Pick the separator that splits the first lines into a constant number (>1) of fields."""
+    lines = [ln for ln in text.splitlines()[: _SNIFF_LINES + 1] if ln.strip()]
+    if len(lines) > _SNIFF_LINES:  # the last sampled line may be incomplete; drop it
+        lines = lines[:_SNIFF_LINES]
+    best: tuple[int, int] | None = None
+    best_sep = None
+    for rank, cand in enumerate(SEPARATORS):
+        counts = {len(row) for row in csv.reader(lines, delimiter=cand)}
+        if len(counts) == 1:
+            n = counts.pop()
+            if n > 1 and (best is None or (n, -rank) > best):
+                best, best_sep = (n, -rank), cand
+    if best_sep is not None:
+        return best_sep
+    header = lines[0] if lines else ""
+    counts_in_header = [(header.count(c), -i, c) for i, c in enumerate(SEPARATORS)]
+    n, _, cand = max(counts_in_header)
+    return cand if n > 0 else ","
+
+
+def _read_csv(path: Path, sep: str | None) -> tuple[pd.DataFrame, TableFormat]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise DataError(f"{path} is empty; give a table with a header row and data rows")
+    text = _decode(raw, path)
+    if not text.strip():
+        raise DataError(f"{path} is empty; give a table with a header row and data rows")
+    sep = _normalise_sep(sep) if sep else _sniff_sep(text)
+    try:
+        df = pd.read_csv(
+            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False
+        )
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"{path} is empty; give a table with a header row and data rows") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot parse {path} with separator {sep!r}: {msg}") from exc
+    return df, TableFormat(sep=sep, kind="csv")
+
+
+def _read_excel(path: Path) -> pd.DataFrame:
+    try:
+        # dtype=object stops pandas from turning text cells such as "0042" into numbers;
+        # infer_objects then restores real numeric and date columns.
+        df = pd.read_excel(path, sheet_name=0, engine="openpyxl", dtype=object)
+    except Exception as exc:  # openpyxl raises many unrelated types for a bad file
+        hint = " (old .xls files: save as .xlsx or CSV)" if path.suffix.lower() == ".xls" else ""
+        raise DataError(f"cannot read {path} as an Excel workbook{hint}") from exc
+    return df.infer_objects()
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, engine="pyarrow")
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError... for a bad file
+        raise DataError(f"cannot read {path} as a Parquet file") from exc
+
+
+def _is_text(col: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(col) or col.dtype == object
+
+
+def _drop_empty_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Remove rows whose cells are all empty or missing (keeps the row labels)."""
+    empty = np.ones(len(df), dtype=bool)
+    for name in df.columns:
+        col = df[name]
+        if _is_text(col):
+            cell_empty = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
+        else:
+            cell_empty = col.isna().to_numpy()
+        empty &= cell_empty
+        if not empty.any():
+            return df
+    return df[~empty]
+
+
+def _detect_decimal(df: pd.DataFrame, sep: str | None) -> str:
+    """Return ``","`` when some text column holds only decimal-comma numbers, else ``"."``."""
+    if sep == ",":
+        return "."
+    for name in df.columns:
+        col = df[name]
+        if not _is_text(col):
+            continue
+        cells = pd.Series(col.dropna().astype(str).str.strip().unique())
+        cells = cells[~cells.isin(NA_TOKENS)]
+        if cells.empty:
+            continue
+        sample = cells.iloc[:2000]
+        if sample.str.contains(",", regex=False).any() and sample.str.match(_COMMA_NUMBER).all():
+            return ","
+    return "."
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Path:
+    """Write a long table atomically in the style of the input.
+
+    CSV output uses the schema's separator (``","`` when None), decimal mark and
+    date format; the value column is written as integers when its dtype is integer,
+    or when the schema says the sample was whole and every value is whole.
+    The table is first written to a temporary file next to ``path`` and moved into
+    place, so a failure never leaves a partial file.
+
+    Args:
+        df: long table to write (time column as datetimes or already text).
+        path: destination; ``.csv``/``.txt``/``.tsv``, ``.parquet`` or ``.xlsx``.
+        schema: the schema of the sample the data imitates.
+
+    Returns:
+        The path written.
+
+    Raises:
+        DataError: unsupported extension, or the path cannot be written.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in CSV_EXTENSIONS + PARQUET_EXTENSIONS + (".xlsx",):
+        raise DataError(
+            f"cannot write '{path.suffix}' files ({path}); use .csv, .tsv, .txt, .parquet or .xlsx"
+        )
+    out = df.copy()
+    value = schema.value
+    if value in out.columns:
+        col = out[value]
+        if pd.api.types.is_float_dtype(col) and schema.integer:
+            arr = col.to_numpy(dtype=np.float64)
+            finite = arr[~np.isnan(arr)]
+            if np.isfinite(finite).all() and (finite == np.round(finite)).all():
+                out[value] = col.round().astype("Int64")
+    if ext in CSV_EXTENSIONS and schema.time in out.columns:
+        t = out[schema.time]
+        if pd.api.types.is_datetime64_any_dtype(t):
+            out[schema.time] = t.dt.strftime(schema.date_format)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder for {path}: {exc.strerror or exc}") from exc
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        if ext in CSV_EXTENSIONS:
+            sep = schema.sep or ("\t" if ext == ".tsv" else ",")
+            decimal = schema.decimal if schema.decimal != sep else "."
+            out.to_csv(
+                tmp, sep=sep, decimal=decimal, index=False, lineterminator="\n", encoding="utf-8"
+            )
+        elif ext in PARQUET_EXTENSIONS:
+            out.to_parquet(tmp, engine="pyarrow", index=False)
+        else:
+            out.to_excel(tmp, index=False, engine="openpyxl")
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return path
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass

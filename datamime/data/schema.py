@@ -1,0 +1,831 @@
+"""From a user's table to a validated :class:`Panel` and the :class:`Schema` describing it.
+
+:func:`prepare` is the single boundary between user data and the rest of datamime:
+it reads the table, guesses whichever roles (time, groups, value) were not given,
+parses times and numbers strictly, checks that every (groups, time) key is unique
+and on a regular grid, and reports any problem as a one-line :class:`DataError`
+naming the column, row and text at fault.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import warnings
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
+
+from datamime.data.io import NA_TOKENS, read_table
+from datamime.data.panel import Panel, panel_from_long
+from datamime.errors import DataError
+
+# Largest grid accepted: number of time steps, and time steps x series.
+MAX_STEPS = 2_000_000
+MAX_CELLS = 50_000_000
+
+
+@dataclass
+class Schema:
+    """Everything needed to read, check and write data shaped like the sample.
+
+    Attributes:
+        time: name of the time column.
+        groups: names of the identifying columns (empty for a single series).
+        value: name of the value column.
+        sep: field separator of the input text file (None for Excel/Parquet/frames).
+        decimal: decimal mark of the input (``"."`` or ``","``).
+        date_format: strftime format reproducing the input's date style.
+        freq: pandas offset alias of the time grid (``"h"``, ``"30min"``, ``"D"``...).
+        categories: distinct values (sorted strings) of each group column.
+        integer: True when every observed value is a whole number.
+        min: smallest observed value.
+        max: largest observed value.
+        n_series: number of series.
+        start: first timestamp (ISO 8601).
+        end: last timestamp (ISO 8601).
+        tz: ``"UTC"`` when the input carried UTC offsets (times converted to UTC
+            and stored without zone), else None.
+    """
+
+    time: str
+    groups: list[str]
+    value: str
+    sep: str | None
+    decimal: str
+    date_format: str
+    freq: str
+    categories: dict[str, list[str]]
+    integer: bool
+    min: float
+    max: float
+    n_series: int
+    start: str
+    end: str
+    tz: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return a JSON-serialisable dict of the schema."""
+        d = asdict(self)
+        d["groups"] = [str(g) for g in self.groups]
+        d["categories"] = {str(k): [str(v) for v in vs] for k, vs in self.categories.items()}
+        d["integer"] = bool(self.integer)
+        d["min"] = float(self.min)
+        d["max"] = float(self.max)
+        d["n_series"] = int(self.n_series)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Schema:
+        """Rebuild a schema from :meth:`to_dict` output (unknown keys are ignored).
+
+        Raises:
+            DataError: a required key is missing.
+        """
+        names = {f.name for f in fields(cls)}
+        required = names - {"tz"}
+        missing = sorted(required - set(d))
+        if missing:
+            raise DataError(f"schema is missing {', '.join(missing)}")
+        kwargs = {k: v for k, v in d.items() if k in names}
+        kwargs["groups"] = list(kwargs["groups"])
+        kwargs["categories"] = {k: list(v) for k, v in kwargs["categories"].items()}
+        return cls(**kwargs)
+
+
+@dataclass
+class Roles:
+    """Which column plays which part in a long table.
+
+    Attributes:
+        time: the timestamp column.
+        groups: identifying columns; their combination names one series.
+        value: the numeric column to imitate.
+    """
+
+    time: str
+    groups: list[str]
+    value: str
+
+
+# ---------------------------------------------------------------------------
+# Times
+# ---------------------------------------------------------------------------
+
+_CLOCKS = (" %H:%M:%S", " %H:%M", "", " %H:%M:%S.%f")
+_ISO_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S%z",
+    "%Y-%m-%dT%H:%M%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    *(f"%Y/%m/%d{c}" for c in _CLOCKS),
+    "%Y-%m",
+)
+# (day-first, month-first) pairs; a None month-first means the style is day-first only.
+_DMY_FORMATS: tuple[tuple[str, str | None], ...] = (
+    *((f"%d/%m/%Y{c}", f"%m/%d/%Y{c}") for c in _CLOCKS),
+    *((f"%d-%m-%Y{c}", f"%m-%d-%Y{c}") for c in _CLOCKS),
+    *((f"%d.%m.%Y{c}", None) for c in _CLOCKS),
+)
+_FALLBACK_FORMAT = "%Y-%m-%d %H:%M:%S"
+_DATE_HINT = re.compile(r"\d[-/.]\d|\d{4}[-/.]")
+
+
+def _row_number(values: pd.Series, position: int) -> int:
+    """Row number as a spreadsheet shows it (header is row 1) for a positional index."""
+    label = values.index[position]
+    if isinstance(label, (int, np.integer)):
+        return int(label) + 2
+    return position + 2
+
+
+def _strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Stripped text of each cell and a mask of empty / missing cells."""
+    missing = values.isna().to_numpy()
+    text = values.astype(str).str.strip()
+    empty = missing | (text == "").to_numpy()
+    return text, empty
+
+
+def _try_format(uniques: pd.Series, fmt: str) -> pd.Series | None:
+    """Parse all ``uniques`` with ``fmt`` (UTC, zone dropped) or return None."""
+    try:
+        parsed = pd.to_datetime(uniques, format=fmt, errors="coerce", utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if parsed.isna().any():
+        return None
+    return parsed
+
+
+def _n_spacings(parsed: pd.Series) -> int:
+    ordered = np.sort(parsed.to_numpy())
+    return len(np.unique(np.diff(ordered)))
+
+
+def _detect_format(
+    uniques: pd.Series, dayfirst: bool | None = None
+) -> tuple[str, pd.Series] | None:
+    """Find the first candidate format that parses every value in ``uniques``."""
+    for fmt in _ISO_FORMATS:
+        parsed = _try_format(uniques, fmt)
+        if parsed is not None:
+            return fmt, parsed
+    for day_fmt, month_fmt in _DMY_FORMATS:
+        by_day = _try_format(uniques, day_fmt)
+        by_month = _try_format(uniques, month_fmt) if month_fmt else None
+        if by_day is not None and by_month is not None:
+            if dayfirst is None:
+                dayfirst = _n_spacings(by_day) <= _n_spacings(by_month)
+            return (day_fmt, by_day) if dayfirst else (month_fmt, by_month)
+        if by_day is not None:
+            return day_fmt, by_day
+        if by_month is not None:
+            return month_fmt, by_month
+    return None
+
+
+def _format_of_datetimes(parsed: pd.Series) -> str:
+    """ISO-style format that loses nothing for already-parsed datetimes."""
+    ns = parsed.dropna().astype("datetime64[ns]").to_numpy().astype(np.int64)
+    day = 86_400 * 10**9
+    if (ns % day == 0).all():
+        return "%Y-%m-%d"
+    if (ns % (60 * 10**9) == 0).all():
+        return "%Y-%m-%d %H:%M"
+    if (ns % 10**9 == 0).all():
+        return "%Y-%m-%d %H:%M:%S"
+    return "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _to_ns(parsed: pd.Series, raw: pd.Series, column: str) -> pd.Series:
+    """Convert to tz-naive datetime64[ns], reporting the first out-of-range date."""
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+    try:
+        return parsed.astype("datetime64[ns]")
+    except (ValueError, OverflowError) as exc:
+        lo, hi = pd.Timestamp.min, pd.Timestamp.max
+        bad = ((parsed < lo) | (parsed > hi)).to_numpy()
+        pos = int(np.flatnonzero(bad)[0]) if bad.any() else 0
+        raise DataError(
+            f"column '{column}', row {_row_number(raw, pos)}: '{str(raw.iloc[pos]).strip()}' "
+            f"is outside the supported date range (years 1678-2261)"
+        ) from exc
+
+
+def _parse_times(
+    values: pd.Series, dayfirst: bool | None, column: str
+) -> tuple[pd.Series, str, bool]:
+    """Parse times; also say whether the input carried UTC offsets."""
+    if len(values) == 0:
+        raise DataError(f"column '{column}' has no rows")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        tz_aware = isinstance(values.dtype, pd.DatetimeTZDtype)
+        if values.isna().any():
+            pos = int(np.flatnonzero(values.isna().to_numpy())[0])
+            raise DataError(f"column '{column}', row {_row_number(values, pos)}: the time is empty")
+        out = _to_ns(values, values, column)
+        return out.rename(values.name), _format_of_datetimes(out), tz_aware
+
+    text, empty = _strings(values)
+    if empty.any():
+        pos = int(np.flatnonzero(empty)[0])
+        raise DataError(f"column '{column}', row {_row_number(values, pos)}: the time is empty")
+    codes, uniques = pd.factorize(text)
+    uniques = pd.Series(uniques, dtype=object)
+    found = _detect_format(uniques, dayfirst)
+    if found is not None:
+        fmt, parsed_uniques = found
+    else:
+        fmt = _FALLBACK_FORMAT
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed_uniques = pd.to_datetime(
+                    uniques, format="mixed", dayfirst=bool(dayfirst), errors="coerce", utc=True
+                )
+            except (ValueError, TypeError, OverflowError):
+                parsed_uniques = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns, UTC]")
+        bad_unique = parsed_uniques.isna().to_numpy()
+        if bad_unique.any():
+            pos = int(np.flatnonzero(bad_unique[codes])[0])
+            raise DataError(
+                f"column '{column}', row {_row_number(values, pos)}: "
+                f"'{text.iloc[pos]}' is not a date/time"
+            )
+    tz_aware = "%z" in fmt
+    fmt = fmt.replace("%z", "")
+    parsed = pd.Series(parsed_uniques.to_numpy()[codes], index=values.index, name=values.name)
+    parsed = pd.to_datetime(parsed, utc=True)
+    return _to_ns(parsed, text, column), fmt, tz_aware
+
+
+def parse_times(
+    values: pd.Series, dayfirst: bool | None = None, column: str = "time"
+) -> tuple[pd.Series, str]:
+    """Parse a column of times strictly, remembering the format it was written in.
+
+    Candidate formats (ISO with ``T`` or space, with or without seconds, date only,
+    day-first and month-first with ``/`` ``-`` ``.``...) are tried in turn; a format
+    counts when it parses every value. When both day-first and month-first fit,
+    ``dayfirst`` decides, else the reading giving the most regular spacing wins
+    (ties: day-first). Values with UTC offsets are converted to UTC, zone dropped.
+
+    Args:
+        values: the raw column (text, or already datetimes).
+        dayfirst: how to read ambiguous dates like ``01/02/2022``; None to detect.
+        column: column name used in error messages.
+
+    Returns:
+        ``(times, date_format)``: tz-naive ``datetime64[ns]`` values (same index)
+        and a strftime format reproducing the input's style.
+
+    Raises:
+        DataError: an empty, unparseable or out-of-range time (row and text named).
+    """
+    times, fmt, _ = _parse_times(values, dayfirst, column)
+    return times, fmt
+
+
+# ---------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------
+
+
+def parse_values(values: pd.Series, decimal: str = ".", column: str = "value") -> pd.Series:
+    """Parse a column of numbers; missing markers become NaN, never zero.
+
+    Args:
+        values: the raw column (text or numeric).
+        decimal: decimal mark of text numbers (``"."`` or ``","``).
+        column: column name used in error messages.
+
+    Returns:
+        float64 values with the same index; NaN marks a missing value
+        (empty, ``NA``, ``N/A``, ``nan``, ``null``, ``-``...).
+
+    Raises:
+        DataError: a cell that is neither a number nor a missing marker, or an
+            infinite number (row and text named).
+    """
+    if pd.api.types.is_bool_dtype(values):
+        out = values.astype(np.float64)
+    elif pd.api.types.is_numeric_dtype(values):
+        out = pd.Series(pd.to_numeric(values, errors="coerce"), index=values.index)
+        out = out.astype(np.float64)
+    else:
+        text, empty = _strings(values)
+        empty |= text.isin(NA_TOKENS).to_numpy()
+        codes, uniques = pd.factorize(text)
+        cleaned = pd.Series(uniques, dtype=object)
+        if decimal == ",":
+            cleaned = cleaned.str.replace(",", ".", regex=False)
+        cleaned = cleaned.str.replace("\u2212", "-", regex=False)  # unicode minus
+        parsed_uniques = pd.to_numeric(cleaned, errors="coerce").astype(np.float64).to_numpy()
+        parsed = parsed_uniques[codes]
+        parsed[empty] = np.nan
+        bad = np.isnan(parsed) & ~empty
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"column '{column}', row {_row_number(values, pos)}: "
+                f"'{text.iloc[pos]}' is not a number"
+            )
+        out = pd.Series(parsed, index=values.index, name=values.name)
+    arr = out.to_numpy()
+    infinite = np.isinf(arr)
+    if infinite.any():
+        pos = int(np.flatnonzero(infinite)[0])
+        raise DataError(
+            f"column '{column}', row {_row_number(values, pos)}: "
+            f"'{str(values.iloc[pos]).strip()}' is not a finite number"
+        )
+    return out.rename(values.name)
+
+
+# ---------------------------------------------------------------------------
+# Frequency
+# ---------------------------------------------------------------------------
+
+
+def _alias_of_delta(delta: pd.Timedelta) -> str:
+    day = pd.Timedelta(days=1)
+    if delta % day == pd.Timedelta(0):
+        n = delta // day
+        return "D" if n == 1 else f"{n}D"
+    return to_offset(delta).freqstr
+
+
+def _normalise_alias(freq: object) -> str:
+    offset = freq if isinstance(freq, pd.DateOffset) else to_offset(freq)
+    if isinstance(offset, Tick):
+        return _alias_of_delta(pd.Timedelta(offset))
+    return offset.freqstr
+
+
+def infer_freq(times: pd.Series | pd.DatetimeIndex) -> str:
+    """Infer the sampling frequency of a set of timestamps.
+
+    Uses :func:`pandas.infer_freq` on the sorted distinct timestamps when it
+    succeeds; otherwise (gaps, irregular steps) the most common positive step,
+    or a whole number of months when every timestamp is a month start or end.
+
+    Args:
+        times: timestamps (any order, repeats allowed).
+
+    Returns:
+        A pandas offset alias such as ``"h"``, ``"30min"``, ``"D"``, ``"MS"``.
+
+    Raises:
+        DataError: fewer than two distinct timestamps.
+    """
+    idx = pd.DatetimeIndex(times).dropna().unique().sort_values()
+    if idx.tz is not None:
+        idx = idx.tz_convert("UTC").tz_localize(None)
+    if len(idx) < 2:
+        raise DataError(
+            "the time column needs at least two time steps to infer a frequency "
+            f"(found {len(idx)})"
+        )
+    if len(idx) >= 3:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                found = pd.infer_freq(idx)
+            except (ValueError, TypeError):
+                found = None
+        if found is not None:
+            return _normalise_alias(found)
+    # Month-based grids have unequal steps in days; count them in months.
+    midnight = (idx == idx.normalize()).all()
+    if midnight and ((idx.day == 1).all() or idx.is_month_end.all()):
+        months = np.diff(idx.year.to_numpy() * 12 + idx.month.to_numpy())
+        months = months[months > 0]
+        if len(months):
+            vals, counts = np.unique(months, return_counts=True)
+            m = int(vals[np.argmax(counts)])
+            suffix = "MS" if (idx.day == 1).all() else "ME"
+            return suffix if m == 1 else f"{m}{suffix}"
+    steps = np.diff(idx.as_unit("ns").asi8)
+    steps = steps[steps > 0]
+    vals, counts = np.unique(steps, return_counts=True)
+    step = int(vals[np.argmax(counts)])  # ties: the smallest step
+    return _alias_of_delta(pd.Timedelta(step, unit="ns"))
+
+
+# ---------------------------------------------------------------------------
+# Role guessing
+# ---------------------------------------------------------------------------
+
+_TIME_WORDS = ("date", "time", "timestamp", "datetime", "period", "jour", "heure", "hour", "day")
+_START_WORDS = ("debut", "start", "begin", "from")
+_END_TOKENS = {"fin", "end", "stop", "to", "until"}
+_VALUE_NAMES = {"value", "valeur", "values", "val", "v", "y", "target", "measurement"}
+_VALUE_TOKENS = {
+    "value", "valeur", "measurement", "measure", "mesure", "amount", "count", "quantity",
+    "qty", "sales", "reading", "level", "load", "demand", "price", "volume",
+    "concentration", "consumption",
+}  # fmt: skip
+_MAX_PROFILE_UNIQUES = 5000
+
+
+@dataclass
+class _Column:
+    """What role guessing needs to know about one column."""
+
+    name: str
+    position: int
+    codes: np.ndarray  # factorized cells (missing cells get their own code)
+    n_unique: int
+    text: bool
+    is_date: bool = False
+    numeric: bool = False
+    whole: bool = False  # numeric and every value a whole number
+    id_like: bool = False  # whole, unique per row, and ordered like a row counter
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z]+", name.lower()) if t]
+
+
+def _looks_numeric(uniques: pd.Series) -> tuple[bool, np.ndarray]:
+    cells = uniques[~uniques.isin(NA_TOKENS)]
+    if cells.empty:
+        return False, np.array([])
+    nums = pd.to_numeric(cells, errors="coerce")
+    if nums.isna().any():
+        nums = pd.to_numeric(cells.str.replace(",", ".", regex=False), errors="coerce")
+    if nums.isna().any():
+        return False, np.array([])
+    return True, nums.to_numpy(dtype=np.float64)
+
+
+def _profile(df: pd.DataFrame) -> list[_Column]:
+    cols = []
+    n = len(df)
+    for pos, name in enumerate(df.columns):
+        s = df[name]
+        codes, uniques = pd.factorize(s, use_na_sentinel=False)
+        col = _Column(name=name, position=pos, codes=codes, n_unique=len(uniques), text=False)
+        if pd.api.types.is_datetime64_any_dtype(s):
+            col.is_date = True
+        elif pd.api.types.is_bool_dtype(s):
+            col.text = True
+        elif pd.api.types.is_numeric_dtype(s):
+            arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
+            arr = arr[~np.isnan(arr)]
+            col.numeric = len(arr) > 0
+            col.whole = col.numeric and bool(np.all(arr == np.round(arr)))
+        else:
+            col.text = True
+            sample = pd.Series(uniques[:_MAX_PROFILE_UNIQUES], dtype=object).astype(str).str.strip()
+            sample = sample[sample != ""]
+            numeric, nums = _looks_numeric(sample)
+            if numeric:
+                col.text, col.numeric = False, True
+                col.whole = bool(np.all(nums == np.round(nums)))
+            elif len(sample) and _DATE_HINT.search(str(sample.iloc[0])):
+                col.is_date = _detect_format(sample.reset_index(drop=True)) is not None
+        if col.numeric and col.whole and col.n_unique == n and n >= 3:
+            nums = _numbers_quiet(s)
+            diffs = np.diff(nums)
+            col.id_like = bool(np.all(diffs > 0) or np.all(diffs < 0))
+        cols.append(col)
+    return cols
+
+
+def _numbers_quiet(values: pd.Series) -> np.ndarray:
+    """Best-effort numbers for profiling (unparseable cells become NaN)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    text = values.astype(str).str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Codes of the pairs (a, b), compacted to 0..k-1."""
+    key = a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b
+    return pd.factorize(key)[0]
+
+
+def _n_distinct(codes: list[np.ndarray], n: int) -> int:
+    if not codes:
+        return 1 if n else 0
+    key = codes[0]
+    for c in codes[1:]:
+        key = _combine(key, c)
+    return int(key.max()) + 1 if n else 0
+
+
+def _time_score(name: str) -> int:
+    low = name.lower()
+    score = 0
+    if any(w in low for w in _START_WORDS):
+        score += 2
+    if any(w in low for w in _TIME_WORDS):
+        score += 1
+    if _END_TOKENS & set(_tokens(name)):
+        score -= 2
+    return score
+
+
+def _value_name_score(name: str) -> int:
+    if name.strip().lower() in _VALUE_NAMES:
+        return 2
+    return 1 if _VALUE_TOKENS & set(_tokens(name)) else 0
+
+
+def _guess_time(cols: list[_Column], exclude: set[str]) -> str:
+    dates = [c for c in cols if c.is_date and c.name not in exclude]
+    if not dates:
+        raise DataError(
+            "no column looks like dates/times; name the time column (data.time=...)"
+        )
+    return max(dates, key=lambda c: (_time_score(c.name), -c.position)).name
+
+
+def _guess_value(cols: list[_Column], exclude: set[str], n: int) -> str:
+    numeric = [c for c in cols if c.numeric and not c.is_date and c.name not in exclude]
+    if not numeric:
+        raise DataError("no numeric column found for the values; name it (data.value=...)")
+    usable = [c for c in numeric if not c.id_like and c.n_unique > 1] or numeric
+    named = [c for c in usable if _value_name_score(c.name) > 0]
+    if named:
+        return max(named, key=lambda c: (_value_name_score(c.name), -c.position)).name
+    # A measurement varies within the rows that share the same labels; a code does not.
+    labels = [c.codes for c in cols if c.text and c.n_unique < n and c.name not in exclude]
+    base = _n_distinct(labels, n)
+
+    def spread(c: _Column) -> tuple[float, int, int]:
+        return (_n_distinct([*labels, c.codes], n) / max(base, 1), c.n_unique, -c.position)
+
+    return max(usable, key=spread).name
+
+
+def _guess_groups(cols: list[_Column], time: str, value: str, n: int) -> list[str]:
+    by_name = {c.name: c for c in cols}
+    t_codes = by_name[time].codes
+    if _n_distinct([t_codes], n) == n:
+        return []
+    cands = [
+        c
+        for c in cols
+        if c.name not in (time, value)
+        and not c.is_date
+        and not (c.numeric and not c.whole)  # measurements, coordinates
+        and 1 < c.n_unique <= n // 2
+    ]
+    # Among columns that are relabellings of each other, keep one (text first, then leftmost).
+    cands.sort(key=lambda c: (not c.text, c.position))
+    kept: list[_Column] = []
+    for c in cands:
+        if not any(
+            k.n_unique == c.n_unique and _n_distinct([k.codes, c.codes], n) == c.n_unique
+            for k in kept
+        ):
+            kept.append(c)
+    max_size = 4 if len(kept) <= 12 else 3 if len(kept) <= 30 else 2
+    for size in range(1, min(max_size, len(kept)) + 1):
+        found = []
+        for combo in itertools.combinations(kept, size):
+            codes = [c.codes for c in combo]
+            if _n_distinct([*codes, t_codes], n) == n:
+                found.append(combo)
+        if found:
+
+            def cost(combo: tuple[_Column, ...]) -> tuple[int, int, list[int]]:
+                n_series = _n_distinct([c.codes for c in combo], n)
+                return (n_series, sum(c.n_unique for c in combo), [c.position for c in combo])
+
+            best = min(found, key=cost)
+            return [c.name for c in sorted(best, key=lambda c: (c.n_unique, c.position))]
+    # Nothing makes the keys unique: add columns while they separate more rows.
+    chosen: list[_Column] = []
+    current = _n_distinct([t_codes], n)
+    while True:
+        rest = [c for c in kept if c not in chosen]
+        if not rest:
+            break
+        scored = [(_n_distinct([*(k.codes for k in chosen), c.codes, t_codes], n), c) for c in rest]
+        best_count = max(s for s, _ in scored)
+        if best_count <= current:
+            break
+        chosen.append(next(c for s, c in scored if s == best_count))
+        current = best_count
+    return [c.name for c in sorted(chosen, key=lambda c: (c.n_unique, c.position))]
+
+
+def _guess(
+    df: pd.DataFrame,
+    time: str | None = None,
+    groups: list[str] | None = None,
+    value: str | None = None,
+) -> Roles:
+    cols = _profile(df)
+    n = len(df)
+    fixed = set(groups or [])
+    if time is None:
+        time = _guess_time(cols, fixed | ({value} if value else set()))
+    if value is None:
+        value = _guess_value(cols, fixed | {time}, n)
+    if groups is None:
+        groups = _guess_groups(cols, time, value, n)
+    return Roles(time=time, groups=list(groups), value=value)
+
+
+def guess_roles(df: pd.DataFrame) -> Roles:
+    """Guess which columns hold the time, the series identifiers and the value.
+
+    The time column is one whose cells all parse as dates (names such as
+    ``date``/``time``/``debut``/``start`` preferred, ``fin``/``end`` avoided); the
+    value is a numeric column that is not a row counter or a code (names such as
+    ``value``/``valeur``/``y`` preferred, else the one varying most among rows with
+    the same labels); the groups are the smallest set of label or integer-code
+    columns that makes every (groups, time) pair unique, preferring fewer series
+    and fewer distinct values.
+
+    Args:
+        df: the table as read by :func:`~datamime.data.io.read_table`.
+
+    Returns:
+        The guessed roles.
+
+    Raises:
+        DataError: no date column or no numeric column.
+    """
+    if len(df) == 0:
+        raise DataError("the table has no rows")
+    return _guess(df)
+
+
+# ---------------------------------------------------------------------------
+# prepare
+# ---------------------------------------------------------------------------
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Group labels as stripped strings (``5010.0`` read from Excel becomes ``"5010"``)."""
+    if pd.api.types.is_float_dtype(values):
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = arr[~np.isnan(arr)]
+        if np.isfinite(finite).all() and (finite == np.round(finite)).all():
+            values = values.round().astype("Int64")
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        values = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+    out = values.astype(object).where(values.notna(), "")
+    return out.astype(str).str.strip()
+
+
+def _check_columns(df: pd.DataFrame, names: list[str], where: str) -> None:
+    for name in names:
+        if name not in df.columns:
+            available = ", ".join(repr(str(c)) for c in df.columns)
+            raise DataError(f"column {name!r} not found in {where}; available columns: {available}")
+
+
+def _describe(source: str | os.PathLike | pd.DataFrame) -> str:
+    return "the table" if isinstance(source, pd.DataFrame) else str(source)
+
+
+def _check_grid(times: pd.Series, freq: str, column: str, n_series: int) -> None:
+    start, end = times.min(), times.max()
+    offset = to_offset(freq)
+    if isinstance(offset, Tick):
+        step = pd.Timedelta(offset).value
+        span = (end - start).value
+        n_steps = span // step + 1
+        if n_steps > MAX_STEPS or n_steps * n_series > MAX_CELLS:
+            raise DataError(
+                f"column '{column}': a {freq} grid from {start} to {end} has {n_steps:,} steps "
+                f"for {n_series} series, too many; check the time column or resample the data"
+            )
+        off = ((times - start).to_numpy().astype(np.int64) % step) != 0
+    else:
+        grid = pd.date_range(start, end, freq=freq)
+        if len(grid) * n_series > MAX_CELLS:
+            raise DataError(f"column '{column}': the {freq} grid is too large; resample the data")
+        off = ~times.isin(grid).to_numpy()
+    if off.any():
+        example = times.iloc[int(np.flatnonzero(off)[0])]
+        raise DataError(
+            f"column '{column}': {int(off.sum())} time(s) are off the {freq} grid starting at "
+            f"{start}, e.g. {example}; make the steps regular or filter those rows"
+        )
+
+
+def prepare(
+    source: str | os.PathLike | pd.DataFrame,
+    time: str | None = None,
+    groups: list[str] | None = None,
+    value: str | None = None,
+    sep: str | None = None,
+    dayfirst: bool | None = None,
+    verbose: bool = True,
+) -> tuple[Panel, Schema, pd.DataFrame]:
+    """Read, validate and shape a sample for the generators.
+
+    Args:
+        source: a table file (CSV/TXT/TSV, Excel, Parquet) or a DataFrame.
+        time: time column; None to guess.
+        groups: identifying columns; None to guess, ``[]`` for a single series.
+        value: value column; None to guess.
+        sep: separator of a text file; None to sniff.
+        dayfirst: how to read ambiguous dates; None to detect.
+        verbose: print the guessed roles, if any were guessed.
+
+    Returns:
+        ``(panel, schema, long_df)``: the dense panel (NaN where the sample has no
+        value), its schema, and the long table restricted to the role columns with
+        parsed types (group labels as strings, times as datetimes, values as
+        floats), missing values dropped, sorted by groups then time.
+
+    Raises:
+        DataError: any problem with the file, the columns, a cell, duplicated
+            (groups, time) keys, or an irregular time grid.
+    """
+    df, fmt = read_table(source, sep=sep)
+    where = _describe(source)
+    given = [c for c in (time, value) if c is not None] + list(groups or [])
+    _check_columns(df, given, where)
+    if groups is not None and len(set(groups)) != len(groups):
+        raise DataError(f"data.groups lists a column twice: {groups}")
+    if time is not None and value is not None and time == value:
+        raise DataError(f"column {time!r} cannot be both the time and the value")
+    for g in groups or []:
+        if g in (time, value):
+            raise DataError(f"column {g!r} cannot be both a group and the time or value")
+
+    if time is None or value is None or groups is None:
+        roles = _guess(df, time=time, groups=groups, value=value)
+        if verbose:
+            print(
+                f"datamime: guessed roles time={roles.time!r} groups={roles.groups!r} "
+                f"value={roles.value!r} (set data.time / data.groups / data.value to change)"
+            )
+        time, groups, value = roles.time, roles.groups, roles.value
+        if time == value or time in groups or value in groups:
+            raise DataError(
+                f"could not tell the roles apart (time={time!r}, value={value!r}); "
+                "set data.time / data.groups / data.value"
+            )
+    assert time is not None and value is not None and groups is not None
+
+    times, date_format, tz_aware = _parse_times(df[time], dayfirst, time)
+    values = parse_values(df[value], fmt.decimal, value)
+    long = pd.DataFrame({g: _as_text(df[g]) for g in groups})
+    long[time] = times
+    long[value] = values
+    long = long[long[value].notna()]
+    if long.empty:
+        raise DataError(f"column '{value}' has no values in {where}")
+
+    keys = [*groups, time]
+    dup = long.duplicated(subset=keys, keep=False).to_numpy()
+    if dup.any():
+        rows = long.loc[dup, keys].drop_duplicates()
+        shown = "; ".join(
+            "(" + ", ".join(str(v) for v in row) + ")"
+            for row in rows.head(5).itertuples(index=False)
+        )
+        raise DataError(
+            f"{len(rows)} duplicated ({', '.join(keys)}) key(s) in {where}, e.g. {shown}; "
+            "add the column that tells these rows apart to data.groups, or remove the duplicates"
+        )
+
+    freq = infer_freq(long[time])
+    n_series = len(long[groups].drop_duplicates()) if groups else 1
+    _check_grid(long[time], freq, time, n_series)
+    long = long.sort_values(keys, kind="stable").reset_index(drop=True)
+    panel = panel_from_long(long, time, groups, value, freq)
+
+    observed = long[value].to_numpy()
+    schema = Schema(
+        time=time,
+        groups=list(groups),
+        value=value,
+        sep=fmt.sep,
+        decimal=fmt.decimal,
+        date_format=date_format,
+        freq=freq,
+        categories={g: sorted(long[g].unique().tolist()) for g in groups},
+        integer=bool(np.all(observed == np.round(observed))),
+        min=float(observed.min()),
+        max=float(observed.max()),
+        n_series=panel.n_series,
+        start=panel.index[0].isoformat(),
+        end=panel.index[-1].isoformat(),
+        tz="UTC" if tz_aware else None,
+    )
+    return panel, schema, long
