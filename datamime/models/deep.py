@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import logging
 import math
 import warnings
 from collections.abc import Callable, Iterator
@@ -43,6 +44,23 @@ def steps_per_day(freq: str) -> int:
     except ValueError:
         return 1
     return max(1, round(pd.Timedelta("1D") / step))
+
+
+# Lightning messages that say nothing to a datamime user.
+_LIGHTNING_NOISE = ("does not have many workers", "number of training batches", "litlogger",
+                    "estimate number of stepping batches", "LeafSpec", "TPU available")
+
+
+class _DropNoise(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(noise in record.getMessage() for noise in _LIGHTNING_NOISE)
+
+
+def _quiet_lightning_logs() -> None:
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
+            if not any(isinstance(f, _DropNoise) for f in target.filters):
+                target.addFilter(_DropNoise())
 
 
 @contextmanager
@@ -148,10 +166,11 @@ class DeepGenerator:
                   **self.trainer_kwargs}
         kwargs["enable_progress_bar"] = verbose and kwargs.get("enable_progress_bar", True)
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), history]
+        _quiet_lightning_logs()
         trainer = pl.Trainer(**kwargs)
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", ".*does not have many workers.*")
-            warnings.filterwarnings("ignore", ".*number of training batches.*")
+            for noise in _LIGHTNING_NOISE:
+                warnings.filterwarnings("ignore", f".*{noise}.*")
             trainer.fit(lit, loader)
         self.net = lit.net.cpu().eval()
         self.loss_history = history.values

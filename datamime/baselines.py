@@ -1,0 +1,563 @@
+"""Classical baselines: simple per-series generators to measure deep models against.
+
+All three implement :class:`datamime.models.base.Generator`. They learn each series on
+its own, tolerate NaN gaps, constant series and series shorter than two cycles, and
+sample any target grid: the position in the day (the "phase") is read from the target
+timestamps, so sampling from 13:00 a year later keeps the daily cycle in place.
+
+Inputs/Outputs:
+    ``fit(panel)`` on a ``[T, G]`` panel; ``sample(index, seed)`` -> ``[len(index), G]``
+    float64 values in the panel's units (no rounding or clipping; a series with no
+    observation at all is returned as NaN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from datamime.data.panel import Panel
+from datamime.errors import DataError, ModelError
+from datamime.evaluate import seasonal_period, seasonal_phase, step_counter
+
+_STATE_VERSION = 1
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tensor(a: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64).copy())
+
+
+def _array(t: Any) -> np.ndarray:
+    if isinstance(t, torch.Tensor):
+        return t.detach().cpu().numpy().astype(np.float64)
+    return np.asarray(t, dtype=np.float64)
+
+
+def _check_panel(panel: Panel) -> np.ndarray:
+    values = np.asarray(panel.values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
+        raise DataError(f"cannot fit on an empty panel (shape {values.shape})")
+    return values
+
+
+def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
+    mask = np.isfinite(x)
+    count = mask.sum(axis=axis)
+    total = np.where(mask, x, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _constants(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per series: observed at all, constant (one distinct value), that value (or mean)."""
+    mask = np.isfinite(values)
+    seen = mask.any(axis=0)
+    lo = np.where(mask, values, np.inf).min(axis=0)
+    hi = np.where(mask, values, -np.inf).max(axis=0)
+    constant = seen & (lo == hi)
+    return seen, constant, np.where(constant, lo, _nanmean(values))
+
+
+def _phase_means(
+    values: np.ndarray, phase: np.ndarray, period: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``[P, G]`` NaN-ignoring means and observation counts per phase."""
+    mask = np.isfinite(values)
+    onehot = np.zeros((len(phase), period))
+    onehot[np.arange(len(phase)), phase] = 1.0  # [T, P]
+    sums = onehot.T @ np.where(mask, values, 0.0)
+    counts = onehot.T @ mask.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return means, counts
+
+
+def _enough_cycles(values: np.ndarray, period: int, min_cycles: float) -> np.ndarray:
+    """Series observed over at least ``min_cycles`` full cycles' worth of steps."""
+    return np.isfinite(values).sum(axis=0) >= min_cycles * period
+
+
+def _finish(
+    out: np.ndarray, seen: np.ndarray, constant: np.ndarray, level: np.ndarray
+) -> np.ndarray:
+    """Exact constants for constant series and NaN for never-observed ones."""
+    out[:, constant] = level[constant]
+    out[:, ~seen] = np.nan
+    return out
+
+
+class _Base:
+    """Shared bookkeeping: fitted flag, frequency, period, phases of a target grid."""
+
+    name = "base"
+
+    def __init__(self, period: int | None = None) -> None:
+        self.period = period
+        self.freq_: str | None = None
+        self.period_: int | None = None
+        self.n_series_: int | None = None
+
+    def _setup(self, panel: Panel) -> np.ndarray:
+        values = _check_panel(panel)
+        self.freq_ = panel.freq
+        self.period_ = int(self.period or seasonal_period(panel.freq))
+        self.n_series_ = values.shape[1]
+        return values
+
+    def _target(self, index: pd.DatetimeIndex) -> np.ndarray:
+        if self.freq_ is None:
+            raise ModelError(f"{type(self).__name__} is not fitted: call fit() first")
+        return seasonal_phase(pd.DatetimeIndex(index), self.freq_, self.period_)
+
+    def _base_state(self) -> dict[str, Any]:
+        if self.freq_ is None:
+            raise ModelError(f"{type(self).__name__} is not fitted: nothing to save")
+        return {
+            "name": self.name,
+            "version": _STATE_VERSION,
+            "freq": self.freq_,
+            "period": self.period_,
+            "n_series": self.n_series_,
+        }
+
+    def _load_base(self, state: dict[str, Any]) -> None:
+        if state.get("name") != self.name:
+            raise ModelError(f"state is for {state.get('name')!r}, not {self.name!r}")
+        self.freq_ = str(state["freq"])
+        self.period_ = int(state["period"])
+        self.n_series_ = int(state["n_series"])
+
+
+# --------------------------------------------------------------------------- seasonal bootstrap
+
+
+def _centred_moving_average(values: np.ndarray, period: int) -> np.ndarray:
+    """Gap-tolerant centred moving average over one cycle (2xP for even P), ``[T, G]``.
+
+    NaN where the full window does not fit (the ends) or less than half of it is observed.
+    """
+    n_steps = values.shape[0]
+    if period % 2 == 0:
+        weights = np.r_[0.5, np.ones(period - 1), 0.5] / period
+    else:
+        weights = np.ones(period) / period
+    half = len(weights) // 2
+    out = np.full(values.shape, np.nan)
+    if n_steps < len(weights):
+        return out
+    mask = np.isfinite(values)
+    filled = np.where(mask, values, 0.0)
+    inner = n_steps - 2 * half
+    num = np.zeros((inner, values.shape[1]))
+    den = np.zeros((inner, values.shape[1]))
+    for k, w in enumerate(weights):
+        num += w * filled[k : k + inner]
+        den += w * mask[k : k + inner]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[half : n_steps - half] = np.where(den >= 0.5, num / np.maximum(den, 1e-300), np.nan)
+    return out
+
+
+class SeasonalBootstrap(_Base):
+    """Seasonal decomposition with i.i.d. bootstrapped residuals (the original tool's method).
+
+    Per series, an additive decomposition with a one-cycle period: a centred moving
+    average (trend), the mean detrended value per phase (seasonal profile, centred to
+    sum to zero), and the remainder (residuals). New data = seasonal profile at the
+    target phase + the mean of the trend + residuals drawn with replacement.
+    Series observed over fewer than ``min_cycles`` cycles get no profile and no trend
+    (mean + resampled deviations from it).
+
+    Args:
+        period: steps per cycle; default one day for sub-daily data.
+        min_cycles: fewest cycles' worth of observations needed to estimate a profile.
+    """
+
+    name = "seasonal_bootstrap"
+
+    def __init__(self, period: int | None = None, min_cycles: float = 2.0) -> None:
+        super().__init__(period)
+        self.min_cycles = float(min_cycles)
+        self.seasonal_: np.ndarray | None = None  # [P, G]
+        self.level_: np.ndarray | None = None  # [G]
+        self.residuals_: np.ndarray | None = None  # [R, G], NaN-padded
+        self.n_residuals_: np.ndarray | None = None  # [G]
+        self.seen_: np.ndarray | None = None
+        self.constant_: np.ndarray | None = None
+
+    def fit(self, panel: Panel, verbose: bool = True) -> SeasonalBootstrap:
+        """Decompose every series of ``panel``; returns ``self``."""
+        values = self._setup(panel)
+        period = self.period_
+        seen, constant, level = _constants(values)
+        phase = seasonal_phase(panel.index, panel.freq, period)
+        decompose = _enough_cycles(values, period, self.min_cycles) & ~constant
+        trend = _centred_moving_average(values, period)
+        trend[:, ~decompose] = np.nan
+        seasonal, _ = _phase_means(values - trend, phase, period)
+        seasonal = seasonal - _nanmean(seasonal)
+        seasonal = np.where(np.isfinite(seasonal) & decompose, seasonal, 0.0)
+        trend_level = _nanmean(trend)
+        level = np.where(decompose & np.isfinite(trend_level), trend_level, level)
+        resid = np.where(decompose, values - trend, values - level) - seasonal[phase]
+        resid[:, constant] = np.nan
+        # pack the observed residuals of each series at the top of a padded array
+        finite = np.isfinite(resid)
+        order = np.argsort(~finite, axis=0, kind="stable")
+        packed = np.take_along_axis(resid, order, axis=0)
+        n_res = finite.sum(axis=0)
+        self.residuals_ = packed[: max(int(n_res.max()), 1)]
+        self.n_residuals_ = n_res
+        self.seasonal_, self.level_ = seasonal, level
+        self.seen_, self.constant_ = seen, constant
+        if verbose:
+            print(
+                f"{self.name}: {values.shape[1]} series, period {period}, "
+                f"{int(decompose.sum())} decomposed, {int(constant.sum())} constant"
+            )
+        return self
+
+    def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
+        """Draw ``[len(index), G]`` values on the target timestamps."""
+        phase = self._target(index)
+        rng = np.random.default_rng(seed)
+        n = np.maximum(self.n_residuals_, 1)
+        pick = np.floor(rng.random((len(phase), self.n_series_)) * n).astype(np.int64)
+        noise = np.take_along_axis(self.residuals_, pick, axis=0)  # [T, G]
+        noise = np.where(self.n_residuals_ > 0, noise, 0.0)
+        out = self.seasonal_[phase] + self.level_ + noise
+        return _finish(out, self.seen_, self.constant_, self.level_)
+
+    def get_state(self) -> dict[str, Any]:
+        """Plain-data state (tensors, numbers, strings)."""
+        state = self._base_state()
+        state.update(
+            min_cycles=self.min_cycles,
+            seasonal=_tensor(self.seasonal_),
+            level=_tensor(self.level_),
+            residuals=_tensor(self.residuals_),
+            n_residuals=torch.as_tensor(np.asarray(self.n_residuals_, dtype=np.int64)),
+            seen=torch.as_tensor(self.seen_),
+            constant=torch.as_tensor(self.constant_),
+        )
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SeasonalBootstrap:
+        """Rebuild a fitted generator from :meth:`get_state`'s output."""
+        self = cls(period=int(state["period"]), min_cycles=float(state["min_cycles"]))
+        self._load_base(state)
+        self.seasonal_ = _array(state["seasonal"])
+        self.level_ = _array(state["level"])
+        self.residuals_ = _array(state["residuals"])
+        self.n_residuals_ = _array(state["n_residuals"]).astype(np.int64)
+        self.seen_ = _array(state["seen"]).astype(bool)
+        self.constant_ = _array(state["constant"]).astype(bool)
+        return self
+
+
+# --------------------------------------------------------------------------- seasonal AR
+
+
+def _lagged(z: np.ndarray, lag: int) -> np.ndarray:
+    out = np.full(z.shape, np.nan)
+    out[lag:] = z[:-lag]
+    return out
+
+
+def _fit_ar(z: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares AR(order) per series on gap-free stretches of ``[T, G]`` ``z``.
+
+    Returns coefficients ``[G, order]``, innovation variances ``[G]`` and the number of
+    usable rows ``[G]``.
+    """
+    lags = np.stack([_lagged(z, k) for k in range(1, order + 1)], axis=2)  # [T, G, p]
+    rows = np.isfinite(z) & np.isfinite(lags).all(axis=2)  # [T, G]
+    x = np.where(rows[..., None], lags, 0.0)
+    y = np.where(rows, z, 0.0)
+    gram = np.einsum("tgi,tgj->gij", x, x)  # [G, p, p]
+    rhs = np.einsum("tgi,tg->gi", x, y)  # [G, p]
+    ridge = 1e-9 * (np.trace(gram, axis1=1, axis2=2) + 1e-300)
+    gram = gram + ridge[:, None, None] * np.eye(order)
+    coef = np.linalg.solve(gram, rhs[..., None])[..., 0]  # [G, p]
+    resid = y - np.einsum("tgi,gi->tg", x, coef)
+    n = rows.sum(axis=0)
+    var = np.where(rows, resid**2, 0.0).sum(axis=0) / np.maximum(n, 1)
+    return coef, var, n
+
+
+def _stabilise(
+    phi1: np.ndarray, phi2: np.ndarray, max_root: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink the inverse roots of ``1 - phi1 B - phi2 B^2`` to modulus <= ``max_root``."""
+    disc = (phi1**2 + 4 * phi2).astype(complex)
+    roots = np.stack([(phi1 + np.sqrt(disc)) / 2, (phi1 - np.sqrt(disc)) / 2])  # [2, G]
+    modulus = np.abs(roots)
+    roots = np.where(modulus > max_root, roots * (max_root / np.maximum(modulus, 1e-300)), roots)
+    return np.real(roots[0] + roots[1]), np.real(-roots[0] * roots[1])
+
+
+class SeasonalAR(_Base):
+    """Per-series phase-mean profile plus a stationary AR(p <= 2) remainder.
+
+    Per series: values are ``log1p``-transformed when all observed values are >= 0
+    (``log=None``; force with ``True``/``False``), the mean per phase (hour of day) is
+    removed, and an AR(``order``) is fitted by least squares on the remainder over
+    gap-free stretches. Sampling simulates the AR forward (after a burn-in) with Gaussian
+    innovations of the fitted variance, adds the profile of the target phases and undoes
+    the transform. Inverse AR roots are shrunk to modulus ``max_root`` < 1, so the process
+    is stationary. Series observed over fewer than ``min_cycles`` cycles use their
+    overall mean instead of a profile; too few usable pairs lower the order (down to
+    white noise).
+
+    Args:
+        period: steps per cycle; default one day for sub-daily data.
+        order: AR order, 0, 1 or 2.
+        log: ``log1p`` transform; None = per series, when its values are non-negative.
+        min_cycles: fewest cycles' worth of observations needed for a profile.
+        max_root: largest modulus of an inverse AR root.
+        burn_in: simulated steps dropped before the first returned one.
+    """
+
+    name = "seasonal_ar"
+
+    def __init__(
+        self,
+        period: int | None = None,
+        order: int = 2,
+        log: bool | None = None,
+        min_cycles: float = 2.0,
+        max_root: float = 0.98,
+        burn_in: int = 300,
+    ) -> None:
+        super().__init__(period)
+        if order not in (0, 1, 2):
+            raise ValueError(f"order must be 0, 1 or 2, got {order}")
+        self.order = int(order)
+        self.log = log
+        self.min_cycles = float(min_cycles)
+        self.max_root = float(max_root)
+        self.burn_in = int(burn_in)
+        self.profile_: np.ndarray | None = None  # [P, G], transformed units
+        self.phi_: np.ndarray | None = None  # [G, 2]
+        self.sigma_: np.ndarray | None = None  # [G]
+        self.use_log_: np.ndarray | None = None  # [G]
+        self.seen_: np.ndarray | None = None
+        self.constant_: np.ndarray | None = None
+        self.level_: np.ndarray | None = None
+
+    def fit(self, panel: Panel, verbose: bool = True) -> SeasonalAR:
+        """Fit profile and AR remainder of every series; returns ``self``."""
+        values = self._setup(panel)
+        period = self.period_
+        seen, constant, level = _constants(values)
+        if self.log is None:
+            use_log = seen & ~(np.where(np.isfinite(values), values, 0.0) < 0).any(axis=0)
+        else:
+            use_log = np.full(values.shape[1], bool(self.log))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            y = np.where(use_log, np.log1p(values), values)
+        y[~np.isfinite(y)] = np.nan  # log1p of values <= -1 when log is forced
+        phase = seasonal_phase(panel.index, panel.freq, period)
+        profile, _ = _phase_means(y, phase, period)
+        mean_y = _nanmean(y)
+        profile = np.where(np.isfinite(profile), profile, mean_y)
+        has_profile = _enough_cycles(y, period, self.min_cycles)
+        profile = np.where(has_profile, profile, mean_y)
+        z = y - profile[phase]  # [T, G]
+
+        phi = np.zeros((values.shape[1], 2))
+        sigma2 = _nanmean(z * z)
+        chosen = np.zeros(values.shape[1], dtype=int)
+        for order in range(1, self.order + 1):
+            coef, var, n = _fit_ar(z, order)
+            better = (n >= 5 * order + 3) & np.isfinite(var) & np.isfinite(coef).all(axis=1)
+            phi[better] = 0.0
+            phi[better, :order] = coef[better]
+            sigma2 = np.where(better, var, sigma2)
+            chosen = np.where(better, order, chosen)
+        phi[:, 0], phi[:, 1] = _stabilise(phi[:, 0], phi[:, 1], self.max_root)
+        sigma2 = np.where(np.isfinite(sigma2), sigma2, 0.0)
+
+        self.profile_ = np.where(np.isfinite(profile), profile, 0.0)
+        self.phi_, self.sigma_ = phi, np.sqrt(np.maximum(sigma2, 0.0))
+        self.use_log_, self.seen_, self.constant_, self.level_ = use_log, seen, constant, level
+        if verbose:
+            orders = np.bincount(chosen, minlength=3).tolist()
+            print(
+                f"{self.name}: {values.shape[1]} series, period {period}, "
+                f"{int(use_log.sum())} on log scale, series per AR order 0/1/2: {orders}"
+            )
+        return self
+
+    def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
+        """Simulate ``[len(index), G]`` values on the target timestamps."""
+        phase = self._target(index)
+        rng = np.random.default_rng(seed)
+        n_steps = len(phase)
+        eps = rng.standard_normal((n_steps + self.burn_in, self.n_series_)) * self.sigma_
+        z = np.zeros_like(eps)
+        prev1 = np.zeros(self.n_series_)
+        prev2 = np.zeros(self.n_series_)
+        phi1, phi2 = self.phi_[:, 0], self.phi_[:, 1]
+        for t in range(len(eps)):  # sequential in time, vectorised over series
+            cur = phi1 * prev1 + phi2 * prev2 + eps[t]
+            z[t] = cur
+            prev2, prev1 = prev1, cur
+        y = self.profile_[phase] + z[self.burn_in :]
+        with np.errstate(over="ignore"):
+            out = np.where(self.use_log_, np.expm1(y), y)
+        return _finish(out, self.seen_, self.constant_, self.level_)
+
+    def get_state(self) -> dict[str, Any]:
+        """Plain-data state (tensors, numbers, strings)."""
+        state = self._base_state()
+        state.update(
+            order=self.order,
+            log="auto" if self.log is None else bool(self.log),
+            min_cycles=self.min_cycles,
+            max_root=self.max_root,
+            burn_in=self.burn_in,
+            profile=_tensor(self.profile_),
+            phi=_tensor(self.phi_),
+            sigma=_tensor(self.sigma_),
+            use_log=torch.as_tensor(self.use_log_),
+            seen=torch.as_tensor(self.seen_),
+            constant=torch.as_tensor(self.constant_),
+            level=_tensor(self.level_),
+        )
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SeasonalAR:
+        """Rebuild a fitted generator from :meth:`get_state`'s output."""
+        log = state["log"]
+        self = cls(
+            period=int(state["period"]),
+            order=int(state["order"]),
+            log=None if log == "auto" else bool(log),
+            min_cycles=float(state["min_cycles"]),
+            max_root=float(state["max_root"]),
+            burn_in=int(state["burn_in"]),
+        )
+        self._load_base(state)
+        self.profile_ = _array(state["profile"])
+        self.phi_ = _array(state["phi"])
+        self.sigma_ = _array(state["sigma"])
+        self.use_log_ = _array(state["use_log"]).astype(bool)
+        self.seen_ = _array(state["seen"]).astype(bool)
+        self.constant_ = _array(state["constant"]).astype(bool)
+        self.level_ = _array(state["level"])
+        return self
+
+
+# --------------------------------------------------------------------------- block bootstrap
+
+
+def _pack(values: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Move the finite entries to the front along ``axis``; also return their counts."""
+    finite = np.isfinite(values)
+    order = np.argsort(~finite, axis=axis, kind="stable")
+    return np.take_along_axis(values, order, axis=axis), finite.sum(axis=axis)
+
+
+class BlockBootstrap(_Base):
+    """Whole-day resampling: each target day is a random real day of the same series.
+
+    Days are blocks of one cycle aligned to phase 0 (midnight for sub-daily data). For
+    each target day and series, a real day is drawn uniformly among that series' days
+    observed over at least ``min_coverage`` of their steps (any observed day if none
+    is). Missing values in the drawn day are filled with the value at the same phase of
+    another random day of the series, or, where that phase was never observed, a random
+    observed value of the series.
+
+    Args:
+        period: steps per block; default one day for sub-daily data.
+        min_coverage: share of a day that must be observed for it to be drawn.
+    """
+
+    name = "block_bootstrap"
+
+    def __init__(self, period: int | None = None, min_coverage: float = 0.5) -> None:
+        super().__init__(period)
+        self.min_coverage = float(min_coverage)
+        self.blocks_: np.ndarray | None = None  # [G, D, P], NaN = missing
+
+    def fit(self, panel: Panel, verbose: bool = True) -> BlockBootstrap:
+        """Cut every series into day blocks; returns ``self``."""
+        values = self._setup(panel)
+        period = self.period_
+        counter = step_counter(panel.index, panel.freq)
+        day = counter // period
+        day = day - day.min()
+        n_days = int(day.max()) + 1
+        blocks = np.full((values.shape[1], n_days, period), np.nan)
+        blocks[:, day, counter % period] = values.T  # [G, T] into [G, D, P]
+        self.blocks_ = blocks
+        if verbose:
+            print(f"{self.name}: {values.shape[1]} series, {n_days} blocks of {period} steps")
+        return self
+
+    def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
+        """Draw ``[len(index), G]`` values on the target timestamps."""
+        if self.freq_ is None:
+            raise ModelError("BlockBootstrap is not fitted: call fit() first")
+        rng = np.random.default_rng(seed)
+        counter = step_counter(pd.DatetimeIndex(index), self.freq_)
+        phase = counter % self.period_
+        _, target_day = np.unique(counter // self.period_, return_inverse=True)
+        n_target_days = int(target_day.max()) + 1 if len(counter) else 0
+        blocks = self.blocks_  # [G, D, P]
+        n_series = blocks.shape[0]
+
+        coverage = np.isfinite(blocks).mean(axis=2)  # [G, D]
+        drawable = coverage >= self.min_coverage
+        drawable = np.where(drawable.any(axis=1, keepdims=True), drawable, coverage > 0)
+        order = np.argsort(~drawable, axis=1, kind="stable")  # drawable days first
+        n_drawable = np.maximum(drawable.sum(axis=1), 1)  # [G]
+        pick = np.floor(rng.random((n_target_days, n_series)) * n_drawable).astype(np.int64)
+        chosen = np.take_along_axis(order.T, pick, axis=0)  # [K, G] day per target day
+        series = np.arange(n_series)
+        out = blocks[series[None, :], chosen[target_day], phase[:, None]]  # [T, G]
+
+        # fill gaps: same phase of another day, else any observed value of the series
+        by_phase, n_phase = _pack(np.transpose(blocks, (0, 2, 1)), axis=2)  # [G, P, D], [G, P]
+        flat, n_flat = _pack(blocks.reshape(n_series, -1), axis=1)  # [G, D*P], [G]
+        gap = np.isnan(out)
+        if gap.any():
+            t_idx, g_idx = np.nonzero(gap)
+            u = rng.random(len(t_idx))
+            count = n_phase[g_idx, phase[t_idx]]
+            k_phase = np.floor(u * np.maximum(count, 1)).astype(np.int64)
+            k_any = np.floor(u * np.maximum(n_flat[g_idx], 1)).astype(np.int64)
+            from_phase = by_phase[g_idx, phase[t_idx], k_phase]
+            from_any = flat[g_idx, k_any]
+            out[t_idx, g_idx] = np.where(count > 0, from_phase, from_any)
+        return out
+
+    def get_state(self) -> dict[str, Any]:
+        """Plain-data state (tensors, numbers, strings)."""
+        state = self._base_state()
+        state.update(min_coverage=self.min_coverage, blocks=_tensor(self.blocks_))
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> BlockBootstrap:
+        """Rebuild a fitted generator from :meth:`get_state`'s output."""
+        self = cls(period=int(state["period"]), min_coverage=float(state["min_coverage"]))
+        self._load_base(state)
+        self.blocks_ = _array(state["blocks"])
+        return self
+
+
+BASELINES: dict[str, type] = {
+    "seasonal_bootstrap": SeasonalBootstrap,
+    "seasonal_ar": SeasonalAR,
+    "block_bootstrap": BlockBootstrap,
+}
