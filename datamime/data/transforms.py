@@ -115,3 +115,80 @@ class SeriesScaler:
     def from_state(cls, state: dict[str, Any]) -> SeriesScaler:
         arrays = {k: state[k].numpy() for k in ("level", "mean", "std")}
         return cls(log=bool(state["log"]), **arrays)
+
+
+def _phase(index: pd.DatetimeIndex, freq: str, periods: list[str]) -> tuple[np.ndarray, int]:
+    """Position in the shortest learnable cycle: hour of day (sub-daily), else day of week."""
+    index = pd.DatetimeIndex(index)
+    if "day" in periods:
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds()
+        n = max(1, round(86400 / step))
+        seconds = (index - index.normalize()).total_seconds().to_numpy()
+        return np.round(seconds / step).astype(np.int64) % n, n
+    if "week" in periods:
+        return index.dayofweek.to_numpy().astype(np.int64), 7
+    return np.zeros(len(index), dtype=np.int64), 1
+
+
+@dataclass
+class SeasonalProfile:
+    """Each series' mean (standardised) value at each position of its shortest cycle.
+
+    The deep models learn what is left once this profile is taken out: the sample's own
+    daily shape per series is kept exactly, and the network spends its capacity on the
+    day-to-day dynamics and the links between series. With fewer than ``min_cycles``
+    cycles observed for a position, that position's profile is 0 (the series mean).
+    """
+
+    freq: str
+    periods: list[str]
+    table: np.ndarray  # [P, G]
+
+    @classmethod
+    def fit(
+        cls, z: np.ndarray, index: pd.DatetimeIndex, freq: str, periods: list[str],
+        min_cycles: int = 2,
+    ) -> SeasonalProfile:
+        """Fit on standardised ``[T, G]`` values (NaN gaps allowed).
+
+        The raw mean at each position is smoothed with its neighbours (a circular
+        1-2-1 kernel) and shrunk towards 0 by how much of its spread sampling noise
+        explains (empirical Bayes): three days of a noisy series give a flat profile,
+        three days of a strong cycle keep it.
+        """
+        phase, n = _phase(index, freq, periods)
+        if n == 1:
+            return cls(freq=freq, periods=list(periods), table=np.zeros((1, z.shape[1])))
+        seen = ~np.isnan(z)
+        onehot = np.zeros((len(phase), n))
+        onehot[np.arange(len(phase)), phase] = 1.0
+        counts = onehot.T @ seen  # [P, G]
+        means = (onehot.T @ np.nan_to_num(z)) / np.maximum(counts, 1)
+        ok = counts >= min_cycles
+        means = np.where(ok, means, 0.0)
+        if n >= 6:  # smooth within the cycle
+            means = 0.25 * np.roll(means, 1, 0) + 0.5 * means + 0.25 * np.roll(means, -1, 0)
+            means = np.where(ok, means, 0.0)
+        resid = np.where(seen, z - means[phase], np.nan)
+        with np.errstate(all="ignore"):
+            noise = np.nan_to_num(np.nanvar(resid, axis=0))  # [G]
+            n_eff = np.maximum(np.nanmean(np.where(ok, counts, np.nan), axis=0), 1.0)
+            n_eff = np.nan_to_num(n_eff, nan=1.0)
+        smoothing = 0.375 if n >= 6 else 1.0  # variance kept by the 1-2-1 kernel
+        noise_var = smoothing * noise / n_eff
+        spread = means.var(axis=0)
+        signal = np.maximum(spread - noise_var, 0.0)
+        shrink = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
+        return cls(freq=freq, periods=list(periods), table=means * shrink)
+
+    def at(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """``[T, G]`` profile values on ``index``."""
+        phase, _ = _phase(index, self.freq, self.periods)
+        return self.table[phase]
+
+    def get_state(self) -> dict[str, Any]:
+        return {"freq": self.freq, "periods": self.periods, "table": torch.as_tensor(self.table)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> SeasonalProfile:
+        return cls(freq=state["freq"], periods=list(state["periods"]), table=state["table"].numpy())

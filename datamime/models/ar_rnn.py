@@ -37,18 +37,19 @@ class ARRNN(nn.Module):
         self,
         cardinalities: list[int],
         n_calendar: int,
-        hidden: int = 64,
+        hidden: int = 32,
         layers: int = 1,
         embedding_dim: int = 8,
         rank: int = 4,
         dropout: float = 0.0,
-        input_noise: float = 0.1,
+        input_noise: float = 0.05,
     ) -> None:
         super().__init__()
         self.rank, self.input_noise = rank, input_noise
         self.embed = GroupEmbedding(cardinalities, embedding_dim)
         self.rnn = nn.GRU(2 + n_calendar + embedding_dim, hidden, layers, batch_first=True)
-        self.head = mlp(hidden + embedding_dim + n_calendar, hidden, 2 + rank, dropout)
+        # the head also sees the previous value directly: persistence is easy to learn
+        self.head = mlp(hidden + embedding_dim + n_calendar + 2, hidden, 2 + rank, dropout)
 
     def _step_inputs(
         self, y_prev: torch.Tensor, seen_prev: torch.Tensor, cal: torch.Tensor, emb: torch.Tensor
@@ -61,13 +62,11 @@ class ARRNN(nn.Module):
         return x.reshape(b * g, t, -1)
 
     def _heads(
-        self, h: torch.Tensor, cal: torch.Tensor, emb: torch.Tensor, b: int, g: int
+        self, h: torch.Tensor, x: torch.Tensor, b: int, g: int
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        # h: [B*G, T, H] -> mu, sd: [B, T, G]; factor: [B, T, G, K]
+        # h: [B*G, T, H], x: the step inputs [B*G, T, 2+F+E] -> mu, sd: [B, T, G]; factor: [B, T, G, K]
         t = h.shape[1]
-        cal_g = cal.unsqueeze(1).expand(b, g, t, cal.shape[-1]).reshape(b * g, t, -1)
-        emb_t = emb[None, :, None, :].expand(b, g, t, emb.shape[-1]).reshape(b * g, t, -1)
-        out = self.head(torch.cat([h, emb_t, cal_g], dim=-1))  # [B*G, T, 2+K]
+        out = self.head(torch.cat([h, x], dim=-1))  # [B*G, T, 2+K]
         out = out.reshape(b, g, t, -1).transpose(1, 2)  # [B, T, G, 2+K]
         mu = out[..., 0]
         sd = nn.functional.softplus(out[..., 1]) + 1e-3
@@ -88,8 +87,9 @@ class ARRNN(nn.Module):
         # previous value and whether it was seen; the first step sees nothing
         y_prev = torch.cat([y_in.new_zeros(b, 1, g), (y_in * mask)[:, :-1]], dim=1)
         seen_prev = torch.cat([mask.new_zeros(b, 1, g), mask[:, :-1]], dim=1)
-        h, _ = self.rnn(self._step_inputs(y_prev.transpose(1, 2), seen_prev.transpose(1, 2), cal, emb))
-        mu, sd, factor = self._heads(h, cal, emb, b, g)
+        x = self._step_inputs(y_prev.transpose(1, 2), seen_prev.transpose(1, 2), cal, emb)
+        h, _ = self.rnn(x)
+        mu, sd, factor = self._heads(h, x, b, g)
         # a missing value becomes an independent N(0, 1) at 0: constant, no gradient
         mu, y_obs = mu * mask, y * mask
         sd = torch.where(mask > 0, sd, torch.ones_like(sd))
@@ -135,7 +135,7 @@ class ARRNN(nn.Module):
             step_cal = cal_b[:, i : i + 1]
             x = self._step_inputs(y_prev, seen_prev, step_cal, emb)
             o, h = self.rnn(x, h)
-            mu, sd, factor = self._heads(o, step_cal, emb, n_samples, g)  # [N, 1, G(, K)]
+            mu, sd, factor = self._heads(o, x, n_samples, g)  # [N, 1, G(, K)]
             y = mu + sd * torch.randn(mu.shape, generator=generator, device=mu.device)
             if self.rank > 0:
                 z = torch.randn(n_samples, 1, self.rank, 1, generator=generator, device=mu.device)

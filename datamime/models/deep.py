@@ -24,7 +24,12 @@ from torch.utils.data import DataLoader
 
 from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
-from datamime.data.transforms import SeriesScaler, calendar_features, learnable_periods
+from datamime.data.transforms import (
+    SeasonalProfile,
+    SeriesScaler,
+    calendar_features,
+    learnable_periods,
+)
 
 NETS = {
     "ar_rnn": "datamime.models.ar_rnn.ARRNN",
@@ -92,6 +97,8 @@ class DeepGenerator:
         transform: value transform before scaling: ``auto`` (``log1p`` when no value is
             negative), ``log1p`` or ``none``.
         harmonics: sine/cosine pairs per calendar cycle.
+        profile: take each series' mean daily (or weekly, for daily data) profile out
+            before training and put it back after sampling (see ``SeasonalProfile``).
         trainer: keyword arguments for ``lightning.pytorch.Trainer``
             (``max_epochs``, ``accelerator``, ``devices``, ``strategy``...).
         seed: seeds weights, windows and dropout.
@@ -102,11 +109,12 @@ class DeepGenerator:
         net: str | Callable[..., nn.Module] = "ar_rnn",
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
-        batch_size: int = 16,
+        batch_size: int = 4,
         window: int | None = None,
-        windows_per_epoch: int = 256,
+        windows_per_epoch: int = 128,
         transform: str = "auto",
-        harmonics: int = 3,
+        harmonics: int = 2,
+        profile: bool = True,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
     ) -> None:
@@ -117,7 +125,7 @@ class DeepGenerator:
         self.net_factory = net
         self.lr, self.weight_decay, self.batch_size = lr, weight_decay, batch_size
         self.window, self.windows_per_epoch = window, windows_per_epoch
-        self.transform, self.harmonics = transform, harmonics
+        self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
         self.net: nn.Module | None = None
@@ -141,6 +149,9 @@ class DeepGenerator:
         self.scaler = SeriesScaler.fit(panel.values, self.transform)
         z = self.scaler.transform(panel.values)  # [T, G]
         self.periods = learnable_periods(panel.index, panel.freq)
+        self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
+                                           self.periods if self.use_profile else [])
+        z = z - self.profile.at(panel.index)
         cal = calendar_features(panel.index, self.periods, self.harmonics)  # [T, F]
         self.group_columns = panel.group_columns
         self.categories = {c: sorted(panel.keys[c].astype(str).unique()) for c in self.group_columns}
@@ -160,7 +171,7 @@ class DeepGenerator:
                             generator=torch.Generator().manual_seed(self.seed))
         lit = GenerativeLitModule(self.net, self.codes, self.lr, self.weight_decay)
         history = LossHistory()
-        kwargs = {"max_epochs": 30, "accelerator": "cpu", "logger": False,
+        kwargs = {"max_epochs": 15, "accelerator": "cpu", "logger": False,
                   "enable_checkpointing": False, "enable_model_summary": False,
                   "gradient_clip_val": 1.0, "log_every_n_steps": 1,
                   **self.trainer_kwargs}
@@ -200,7 +211,7 @@ class DeepGenerator:
         with torch_threads(1):
             z = self.net.sample(cal, self.codes, n_samples=1, burn_in=burn_in,
                                 limit=self.limit, generator=gen)[0]
-        return self.scaler.inverse(z.double().numpy())
+        return self.scaler.inverse(z.double().numpy() + self.profile.at(index))
 
     # ------------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:
@@ -208,6 +219,7 @@ class DeepGenerator:
         return {
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
             "net_state": self.net.state_dict(), "scaler": self.scaler.get_state(),
+            "profile": self.profile.get_state(),
             "periods": self.periods, "harmonics": self.harmonics, "freq": self.freq,
             "group_columns": self.group_columns, "categories": self.categories,
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
@@ -224,6 +236,7 @@ class DeepGenerator:
         self.net.load_state_dict(state["net_state"])
         self.net.eval()
         self.scaler = SeriesScaler.from_state(state["scaler"])
+        self.profile = SeasonalProfile.from_state(state["profile"])
         self.periods, self.freq = state["periods"], state["freq"]
         self.group_columns, self.categories = state["group_columns"], state["categories"]
         self.codes, self.window_, self.limit = state["codes"], state["window"], state["limit"]

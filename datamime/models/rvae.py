@@ -33,11 +33,11 @@ class RecurrentVAE(nn.Module):
         self,
         cardinalities: list[int],
         n_calendar: int,
-        hidden: int = 64,
+        hidden: int = 32,
         latent: int = 8,
         embedding_dim: int = 8,
         kl_weight: float = 1.0,
-        input_noise: float = 0.1,
+        input_noise: float = 0.05,
     ) -> None:
         super().__init__()
         self.latent, self.kl_weight, self.input_noise = latent, kl_weight, input_noise
