@@ -126,3 +126,31 @@ def test_ar_rnn_learns_daily_cycle_and_stays_stable_over_a_month():
     assert np.abs(gen_profile - real_profile).mean() < 2.0  # cycle amplitude is 8
     weekly = pd.DataFrame(out).groupby(np.arange(len(out)) // 168).mean().to_numpy()
     assert np.ptp(weekly, axis=0).max() < 2.0  # no drift
+
+
+def test_seasonal_profile_keeps_a_strong_cycle_and_flattens_noise():
+    from datamime.data.transforms import SeasonalProfile
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-01-01", periods=72, freq="h")
+    cycle = 2 * np.sin(2 * np.pi * index.hour.to_numpy() / 24)
+    z = np.column_stack([cycle + rng.normal(0, 0.3, 72), rng.normal(0, 1, (72, 20))])
+    prof = SeasonalProfile.fit(z, index, "h", ["day"])
+    table = prof.at(index[:24])
+    # the cycle survives (smoothing and shrinkage cost little)...
+    np.testing.assert_allclose(table[:, 0], cycle[:24], atol=0.5)
+    # ...while the hourly means of pure noise are mostly shrunk away
+    raw = pd.DataFrame(z[:, 1:]).groupby(index.hour).mean().to_numpy()
+    assert table[:, 1:].std(axis=0).mean() < 0.4 * raw.std(axis=0).mean()
+    # state round trip, and the profile is read by hour whatever the date
+    again = SeasonalProfile.from_state(prof.get_state())
+    later = pd.date_range("2030-05-05 13:00", periods=5, freq="h")
+    np.testing.assert_array_equal(again.at(later), prof.at(index[13:18]))
+
+
+def test_seasonal_profile_needs_two_cycles():
+    from datamime.data.transforms import SeasonalProfile
+
+    index = pd.date_range("2024-01-01", periods=20, freq="h")
+    z = np.sin(np.arange(20.0))[:, None]
+    assert not SeasonalProfile.fit(z, index, "h", ["day"]).table.any()

@@ -110,3 +110,19 @@ def test_pipeline_bad_out_extension_is_a_data_error(sample_cfg, tmp_path):
         sample_cfg.out = str(tmp_path / "x.json")
     with pytest.raises(DataError, match="csv or .parquet"):
         sample(sample_cfg)
+
+
+def test_pipeline_evaluate_writes_a_report(train_cfg, sample_cfg, tmp_path):
+    from tests.conftest import compose_config
+    from datamime.pipeline import evaluate
+
+    train(train_cfg)
+    sample(sample_cfg)
+    cfg = compose_config("evaluate", [f"model_dir={train_cfg.model_dir}",
+                                      f"generated={sample_cfg.out}",
+                                      f"report_dir={tmp_path / 'report'}", "verbose=false"])
+    metrics, objects = evaluate(cfg)
+    assert objects["report"].is_file()
+    assert (tmp_path / "report" / "metrics.json").is_file()
+    assert metrics["missing_series"] == 0 and metrics["nan_count"] == 0
+    assert 0 <= metrics["wasserstein"] < 5
