@@ -154,3 +154,32 @@ def test_seasonal_profile_needs_two_cycles():
     index = pd.date_range("2024-01-01", periods=20, freq="h")
     z = np.sin(np.arange(20.0))[:, None]
     assert not SeasonalProfile.fit(z, index, "h", ["day"]).table.any()
+
+
+def test_prewhitener_round_trip_and_keeps_persistence():
+    from datamime.data.transforms import Prewhitener
+
+    rng = np.random.default_rng(0)
+    z = np.zeros((2000, 2))
+    for t in range(1, 2000):
+        z[t] = [0.9, 0.3] * z[t - 1] + rng.normal(size=2)
+    white = Prewhitener.fit(z)
+    np.testing.assert_allclose(white.phi, [0.9, 0.3], atol=0.05)
+    e = white.transform(z)
+    np.testing.assert_allclose(white.inverse(e), z, atol=1e-9)
+    assert abs(np.corrcoef(e[1:, 0], e[:-1, 0])[0, 1]) < 0.1  # innovations are white
+
+
+def test_marginal_copula_scores_are_gaussian_and_invert_to_the_sample_quantiles():
+    from datamime.data.transforms import MarginalCopula
+
+    rng = np.random.default_rng(1)
+    e = np.column_stack([rng.exponential(1.0, 500), np.full(500, 3.0)])
+    cop = MarginalCopula.fit(e)
+    s = cop.transform(e)
+    assert abs(s[:, 0].mean()) < 0.05 and abs(s[:, 0].std() - 1) < 0.1
+    assert (s[:, 1] == 0).all()  # constant series
+    back = cop.inverse(rng.normal(size=(20000, 2)))
+    np.testing.assert_allclose(np.quantile(back[:, 0], [0.25, 0.5, 0.75]),
+                               np.quantile(e[:, 0], [0.25, 0.5, 0.75]), rtol=0.1)
+    assert back[:, 0].min() >= e[:, 0].min() and (back[:, 1] == 3.0).all()

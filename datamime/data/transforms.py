@@ -192,3 +192,127 @@ class SeasonalProfile:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeasonalProfile:
         return cls(freq=state["freq"], periods=list(state["periods"]), table=state["table"].numpy())
+
+
+@dataclass
+class Prewhitener:
+    """Per-series AR(1) filter: ``e_t = z_t - phi * z_{t-1}``, and back.
+
+    ``phi`` is each series' least-squares lag-1 coefficient (over consecutive observed
+    pairs, clipped to ``[0, max_phi]``). The network then models the innovations ``e``
+    (their spread, bursts, links between series) while the persistence of each series
+    is kept exactly as the sample shows it; a free-running network alone learned
+    visibly less persistence than the sample has (lag-1 0.64-0.72 against 0.85 on PM2.5).
+    """
+
+    phi: np.ndarray  # [G]
+
+    @classmethod
+    def fit(cls, z: np.ndarray, max_phi: float = 0.98) -> Prewhitener:
+        """Fit on ``[T, G]`` values with NaN gaps."""
+        prev, cur = z[:-1], z[1:]
+        both = ~np.isnan(prev) & ~np.isnan(cur)
+        p, c = np.where(both, prev, 0.0), np.where(both, cur, 0.0)
+        with np.errstate(all="ignore"):
+            phi = (p * c).sum(0) / (p * p).sum(0)
+        return cls(phi=np.clip(np.nan_to_num(phi), 0.0, max_phi))
+
+    def transform(self, z: np.ndarray) -> np.ndarray:
+        """``[T, G]`` -> innovations; the first step (and steps after a gap) stay as they are."""
+        prev = np.vstack([np.zeros((1, z.shape[1])), z[:-1]])
+        return z - self.phi * np.nan_to_num(prev)
+
+    def inverse(self, e: np.ndarray) -> np.ndarray:
+        """Innovations ``[T, G]`` -> values, starting from 0."""
+        z = np.empty_like(e)
+        last = np.zeros(e.shape[1])
+        for t in range(e.shape[0]):
+            last = self.phi * last + e[t]
+            z[t] = last
+        return z
+
+    def get_state(self) -> dict[str, Any]:
+        return {"phi": torch.as_tensor(self.phi)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Prewhitener:
+        return cls(phi=state["phi"].numpy())
+
+
+@dataclass
+class MarginalCopula:
+    """Maps each series' values to normal scores through its empirical distribution, and back.
+
+    The network works on Gaussian scores; sampling maps its draws back through each
+    series' quantile function (interpolated between ``n_quantiles`` sample quantiles), so
+    bursts, skew and the many near-zero steps of real readings survive while the joint
+    low-rank Gaussian keeps the links between series (a Gaussian copula).
+    """
+
+    probs: np.ndarray  # [K]
+    quantiles: np.ndarray  # [K, G]
+
+    @classmethod
+    def fit(cls, e: np.ndarray, n_quantiles: int = 41) -> MarginalCopula:
+        """Fit on ``[T, G]`` values with NaN gaps."""
+        from scipy.stats import norm
+
+        n_obs = max(int((~np.isnan(e)).sum(0).max()), 2)
+        k = min(n_quantiles, n_obs)
+        # plotting positions that stay inside (0, 1), as for ranks (i - 0.5) / n
+        probs = (np.arange(k) + 0.5) / k
+        with np.errstate(all="ignore"), _quiet():
+            q = np.nanquantile(e, probs, axis=0)  # [K, G]
+        q = np.nan_to_num(q)
+        del norm
+        return cls(probs=probs, quantiles=q)
+
+    def _scores(self) -> np.ndarray:
+        from scipy.stats import norm
+
+        return norm.ppf(self.probs)
+
+    def transform(self, e: np.ndarray) -> np.ndarray:
+        """``[T, G]`` values -> normal scores (NaN kept; constant series -> 0)."""
+        scores = self._scores()
+        out = np.full_like(e, np.nan)
+        for g in range(e.shape[1]):
+            q = self.quantiles[:, g]
+            seen = ~np.isnan(e[:, g])
+            if np.ptp(q) == 0:
+                out[seen, g] = 0.0
+                continue
+            # average the two one-sided interpolations so ties map to their middle score
+            lo = np.interp(e[seen, g], q, scores)
+            hi = -np.interp(-e[seen, g], -q[::-1], -scores[::-1])
+            out[seen, g] = 0.5 * (lo + hi)
+        return out
+
+    def inverse(self, s: np.ndarray) -> np.ndarray:
+        """Normal scores ``[T, G]`` -> values, through each series' quantile function."""
+        from scipy.stats import norm
+
+        u = norm.cdf(s)
+        out = np.empty_like(s)
+        for g in range(s.shape[1]):
+            out[:, g] = np.interp(u[:, g], self.probs, self.quantiles[:, g])
+        return out
+
+    def get_state(self) -> dict[str, Any]:
+        return {"probs": torch.as_tensor(self.probs), "quantiles": torch.as_tensor(self.quantiles)}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> MarginalCopula:
+        return cls(probs=state["probs"].numpy(), quantiles=state["quantiles"].numpy())
+
+
+class _quiet:
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)

@@ -25,6 +25,8 @@ from torch.utils.data import DataLoader
 from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
 from datamime.data.transforms import (
+    MarginalCopula,
+    Prewhitener,
     SeasonalProfile,
     SeriesScaler,
     calendar_features,
@@ -99,6 +101,10 @@ class DeepGenerator:
         harmonics: sine/cosine pairs per calendar cycle.
         profile: take each series' mean daily (or weekly, for daily data) profile out
             before training and put it back after sampling (see ``SeasonalProfile``).
+        ar: model the innovations of a per-series AR(1) filter fitted by least squares,
+            so each series keeps its sample's persistence (see ``Prewhitener``).
+        copula: model normal scores of each series' innovations and map draws back
+            through its empirical quantiles (see ``MarginalCopula``).
         trainer: keyword arguments for ``lightning.pytorch.Trainer``
             (``max_epochs``, ``accelerator``, ``devices``, ``strategy``...).
         seed: seeds weights, windows and dropout.
@@ -115,6 +121,8 @@ class DeepGenerator:
         transform: str = "auto",
         harmonics: int = 2,
         profile: bool = True,
+        ar: bool = True,
+        copula: bool = True,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
     ) -> None:
@@ -126,6 +134,7 @@ class DeepGenerator:
         self.lr, self.weight_decay, self.batch_size = lr, weight_decay, batch_size
         self.window, self.windows_per_epoch = window, windows_per_epoch
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
+        self.use_ar, self.use_copula = ar, copula
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
         self.net: nn.Module | None = None
@@ -152,6 +161,11 @@ class DeepGenerator:
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [])
         z = z - self.profile.at(panel.index)
+        self.whitener = Prewhitener.fit(z if self.use_ar else np.full_like(z, np.nan))
+        z = self.whitener.transform(z)
+        self.copula = MarginalCopula.fit(z) if self.use_copula else None
+        if self.copula is not None:
+            z = self.copula.transform(z)
         cal = calendar_features(panel.index, self.periods, self.harmonics)  # [T, F]
         self.group_columns = panel.group_columns
         self.categories = {c: sorted(panel.keys[c].astype(str).unique()) for c in self.group_columns}
@@ -209,9 +223,13 @@ class DeepGenerator:
         cal = torch.from_numpy(calendar_features(full, self.periods, self.harmonics))
         gen = torch.Generator().manual_seed(self.seed if seed is None else seed)
         with torch_threads(1):
-            z = self.net.sample(cal, self.codes, n_samples=1, burn_in=burn_in,
+            e = self.net.sample(cal, self.codes, n_samples=1, burn_in=0,
                                 limit=self.limit, generator=gen)[0]
-        return self.scaler.inverse(z.double().numpy() + self.profile.at(index))
+        e = e.double().numpy()
+        if self.copula is not None:
+            e = self.copula.inverse(e)
+        z = self.whitener.inverse(e)[burn_in:]
+        return self.scaler.inverse(z + self.profile.at(index))
 
     # ------------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:
@@ -219,7 +237,8 @@ class DeepGenerator:
         return {
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
             "net_state": self.net.state_dict(), "scaler": self.scaler.get_state(),
-            "profile": self.profile.get_state(),
+            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(),
+            "copula": None if self.copula is None else self.copula.get_state(),
             "periods": self.periods, "harmonics": self.harmonics, "freq": self.freq,
             "group_columns": self.group_columns, "categories": self.categories,
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
@@ -237,6 +256,8 @@ class DeepGenerator:
         self.net.eval()
         self.scaler = SeriesScaler.from_state(state["scaler"])
         self.profile = SeasonalProfile.from_state(state["profile"])
+        self.whitener = Prewhitener.from_state(state["whitener"])
+        self.copula = state["copula"] and MarginalCopula.from_state(state["copula"])
         self.periods, self.freq = state["periods"], state["freq"]
         self.group_columns, self.categories = state["group_columns"], state["categories"]
         self.codes, self.window_, self.limit = state["codes"], state["window"], state["limit"]
