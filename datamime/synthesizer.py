@@ -68,7 +68,7 @@ class Synthesizer:
         >>> syn.save("models/latest")
     """
 
-    def __init__(self, model: str | Generator = "ar_rnn", seed: int = 0, verbose: bool = True,
+    def __init__(self, model: str | Generator = "rvae", seed: int = 0, verbose: bool = True,
                  **model_kwargs: Any) -> None:
         if isinstance(model, str):
             deep = MODELS.get(model, ("",))[0].endswith("DeepGenerator")

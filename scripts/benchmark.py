@@ -43,7 +43,7 @@ EXAMPLE = REPO / "example.csv"
 DATASETS = ("example", "atmo_a", "atmo_b", "synthetic")
 MODELS = ("ar_rnn", "rvae", "seasonal_bootstrap", "seasonal_ar", "block_bootstrap")
 DEEP = ("ar_rnn", "rvae")
-DEFAULT_MODEL = "ar_rnn"
+DEFAULT_MODEL = "rvae"
 TARGET_DATASET = "atmo_a"
 
 ATMO_ROLES = {"time": "date_debut", "groups": ["nom_poll", "nom_com", "code_station"],

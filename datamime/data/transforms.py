@@ -147,7 +147,7 @@ class SeasonalProfile:
     @classmethod
     def fit(
         cls, z: np.ndarray, index: pd.DatetimeIndex, freq: str, periods: list[str],
-        min_cycles: int = 2,
+        min_cycles: int = 2, shrink: bool = True,
     ) -> SeasonalProfile:
         """Fit on standardised ``[T, G]`` values (NaN gaps allowed).
 
@@ -178,8 +178,8 @@ class SeasonalProfile:
         noise_var = smoothing * noise / n_eff
         spread = means.var(axis=0)
         signal = np.maximum(spread - noise_var, 0.0)
-        shrink = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
-        return cls(freq=freq, periods=list(periods), table=means * shrink)
+        factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
+        return cls(freq=freq, periods=list(periods), table=means * factor if shrink else means)
 
     def at(self, index: pd.DatetimeIndex) -> np.ndarray:
         """``[T, G]`` profile values on ``index``."""

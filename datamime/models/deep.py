@@ -112,7 +112,7 @@ class DeepGenerator:
 
     def __init__(
         self,
-        net: str | Callable[..., nn.Module] = "ar_rnn",
+        net: str | Callable[..., nn.Module] = "rvae",
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
         batch_size: int = 4,

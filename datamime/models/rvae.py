@@ -34,7 +34,7 @@ class RecurrentVAE(nn.Module):
         cardinalities: list[int],
         n_calendar: int,
         hidden: int = 32,
-        latent: int = 8,
+        latent: int = 16,
         embedding_dim: int = 8,
         kl_weight: float = 1.0,
         input_noise: float = 0.05,
