@@ -1,7 +1,8 @@
-"""Calendar features and per-series value scaling, each with fit / transform / inverse."""
+"""Per-series value transforms (scale, daily profile, AR filter, copula) and calendar features."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,17 +256,14 @@ class MarginalCopula:
     @classmethod
     def fit(cls, e: np.ndarray, n_quantiles: int = 41) -> MarginalCopula:
         """Fit on ``[T, G]`` values with NaN gaps."""
-        from scipy.stats import norm
-
         n_obs = max(int((~np.isnan(e)).sum(0).max()), 2)
         k = min(n_quantiles, n_obs)
         # plotting positions that stay inside (0, 1), as for ranks (i - 0.5) / n
         probs = (np.arange(k) + 0.5) / k
-        with np.errstate(all="ignore"), _quiet():
+        with warnings.catch_warnings():  # an all-NaN series warns; it gets zeros
+            warnings.simplefilter("ignore", RuntimeWarning)
             q = np.nanquantile(e, probs, axis=0)  # [K, G]
-        q = np.nan_to_num(q)
-        del norm
-        return cls(probs=probs, quantiles=q)
+        return cls(probs=probs, quantiles=np.nan_to_num(q))
 
     def _scores(self) -> np.ndarray:
         from scipy.stats import norm
@@ -305,14 +303,3 @@ class MarginalCopula:
     def from_state(cls, state: dict[str, Any]) -> MarginalCopula:
         return cls(probs=state["probs"].numpy(), quantiles=state["quantiles"].numpy())
 
-
-class _quiet:
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
