@@ -161,7 +161,7 @@ class DeepGenerator:
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [])
         z = z - self.profile.at(panel.index)
-        self.whitener = Prewhitener.fit(z if self.use_ar else np.full_like(z, np.nan))
+        self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
         z = self.whitener.transform(z)
         self.copula = MarginalCopula.fit(z) if self.use_copula else None
         if self.copula is not None:
