@@ -219,9 +219,13 @@ class Prewhitener:
         return cls(phi=np.clip(np.nan_to_num(phi), 0.0, max_phi))
 
     def transform(self, z: np.ndarray) -> np.ndarray:
-        """``[T, G]`` -> innovations; the first step (and steps after a gap) stay as they are."""
-        prev = np.vstack([np.zeros((1, z.shape[1])), z[:-1]])
-        return z - self.phi * np.nan_to_num(prev)
+        """``[T, G]`` -> innovations; NaN at the first step and after a gap (where
+        ``phi > 0``): a value with no predecessor is no innovation, and counting it as
+        one would bias the innovations' mean, which the filter multiplies by
+        ``1 / (1 - phi)``."""
+        prev = np.vstack([np.full((1, z.shape[1]), np.nan), z[:-1]])
+        e = z - self.phi * prev
+        return np.where(np.isnan(prev) & (self.phi == 0), z, e)
 
     def inverse(self, e: np.ndarray) -> np.ndarray:
         """Innovations ``[T, G]`` -> values, starting from 0."""
@@ -262,8 +266,8 @@ class MarginalCopula:
         probs = (np.arange(k) + 0.5) / k
         with warnings.catch_warnings():  # an all-NaN series warns; it gets zeros
             warnings.simplefilter("ignore", RuntimeWarning)
-            q = np.nanquantile(e, probs, axis=0)  # [K, G]
-        return cls(probs=probs, quantiles=np.nan_to_num(q))
+            q = np.nan_to_num(np.nanquantile(e, probs, axis=0))  # [K, G]
+        return cls(probs=probs, quantiles=q)
 
     def _scores(self) -> np.ndarray:
         from scipy.stats import norm
@@ -287,14 +291,19 @@ class MarginalCopula:
         return out
 
     def inverse(self, s: np.ndarray) -> np.ndarray:
-        """Normal scores ``[T, G]`` -> values, through each series' quantile function."""
+        """Normal scores ``[T, G]`` -> values, through each series' quantile function.
+
+        Draws are centred on the quantiles' mean: innovations of a standardised series
+        have mean 0, and any error in it would be multiplied by ``1 / (1 - phi)`` in the
+        level.
+        """
         from scipy.stats import norm
 
         u = norm.cdf(s)
         out = np.empty_like(s)
         for g in range(s.shape[1]):
             out[:, g] = np.interp(u[:, g], self.probs, self.quantiles[:, g])
-        return out
+        return out - self.quantiles.mean(axis=0)
 
     def get_state(self) -> dict[str, Any]:
         return {"probs": torch.as_tensor(self.probs), "quantiles": torch.as_tensor(self.quantiles)}

@@ -199,6 +199,9 @@ class DeepGenerator:
             trainer.fit(lit, loader)
         self.net = lit.net.cpu().eval()
         self.loss_history = history.values
+        self.bias = np.zeros(panel.n_series)
+        if self.use_ar:
+            self.bias = self._calibrate(panel.index[0], self.seed + 1)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
@@ -212,6 +215,27 @@ class DeepGenerator:
         return torch.as_tensor(codes, dtype=torch.long)
 
     # ---------------------------------------------------------------- sampling
+    def _innovations(self, index: pd.DatetimeIndex, seed: int) -> np.ndarray:
+        """``[T, G]`` innovations drawn by the network on ``index``, in filter units."""
+        cal = torch.from_numpy(calendar_features(index, self.periods, self.harmonics))
+        gen = torch.Generator().manual_seed(seed)
+        with torch_threads(1):
+            e = self.net.sample(cal, self.codes, n_samples=1, burn_in=0,
+                                limit=self.limit, generator=gen)[0]
+        e = e.double().numpy()
+        return self.copula.inverse(e) if self.copula is not None else e
+
+    def _calibrate(self, start: pd.Timestamp, seed: int) -> np.ndarray:
+        """Each series' mean innovation over a long free run of the trained network.
+
+        Innovations of a standardised series have mean 0, but a network's free run can
+        lean a little to one side, and the AR filter multiplies that lean by
+        ``1 / (1 - phi)`` in the level (a 10-row sample came out at half its mean).
+        Sampling subtracts this bias.
+        """
+        steps = max(2000, 20 * self.window_)
+        return self._innovations(pd.date_range(start, periods=steps, freq=self.freq), seed).mean(0)
+
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
         """Draw ``[T, G]`` values (original units) on ``index``, a grid of the sample's freq."""
         if self.net is None:
@@ -220,14 +244,7 @@ class DeepGenerator:
         offset = pd.tseries.frequencies.to_offset(self.freq)
         full = pd.date_range(index[0] - burn_in * offset, periods=burn_in + len(index),
                              freq=self.freq)
-        cal = torch.from_numpy(calendar_features(full, self.periods, self.harmonics))
-        gen = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        with torch_threads(1):
-            e = self.net.sample(cal, self.codes, n_samples=1, burn_in=0,
-                                limit=self.limit, generator=gen)[0]
-        e = e.double().numpy()
-        if self.copula is not None:
-            e = self.copula.inverse(e)
+        e = self._innovations(full, self.seed if seed is None else seed) - self.bias
         z = self.whitener.inverse(e)[burn_in:]
         return self.scaler.inverse(z + self.profile.at(index))
 
@@ -237,7 +254,7 @@ class DeepGenerator:
         return {
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
             "net_state": self.net.state_dict(), "scaler": self.scaler.get_state(),
-            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(),
+            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(), "bias": torch.as_tensor(self.bias),
             "copula": None if self.copula is None else self.copula.get_state(),
             "periods": self.periods, "harmonics": self.harmonics, "freq": self.freq,
             "group_columns": self.group_columns, "categories": self.categories,
@@ -257,6 +274,7 @@ class DeepGenerator:
         self.scaler = SeriesScaler.from_state(state["scaler"])
         self.profile = SeasonalProfile.from_state(state["profile"])
         self.whitener = Prewhitener.from_state(state["whitener"])
+        self.bias = state["bias"].numpy()
         self.copula = state["copula"] and MarginalCopula.from_state(state["copula"])
         self.periods, self.freq = state["periods"], state["freq"]
         self.group_columns, self.categories = state["group_columns"], state["categories"]
