@@ -105,6 +105,9 @@ class DeepGenerator:
             so each series keeps its sample's persistence (see ``Prewhitener``).
         copula: model normal scores of each series' innovations and map draws back
             through its empirical quantiles (see ``MarginalCopula``).
+        cpu_threads: torch threads while training (None: torch's default). These
+            networks gain nothing from a second thread here, and a thread pool slows
+            down sharply (10x seen) as soon as anything else uses the machine.
         trainer: keyword arguments for ``lightning.pytorch.Trainer``
             (``max_epochs``, ``accelerator``, ``devices``, ``strategy``...).
         seed: seeds weights, windows and dropout.
@@ -123,6 +126,7 @@ class DeepGenerator:
         profile: bool = True,
         ar: bool = True,
         copula: bool = True,
+        cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
     ) -> None:
@@ -135,6 +139,7 @@ class DeepGenerator:
         self.window, self.windows_per_epoch = window, windows_per_epoch
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
         self.use_ar, self.use_copula = ar, copula
+        self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
         self.net: nn.Module | None = None
@@ -193,7 +198,8 @@ class DeepGenerator:
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), history]
         _quiet_lightning_logs()
         trainer = pl.Trainer(**kwargs)
-        with warnings.catch_warnings():
+        threads = self.cpu_threads or torch.get_num_threads()
+        with warnings.catch_warnings(), torch_threads(threads):
             for noise in _LIGHTNING_NOISE:
                 warnings.filterwarnings("ignore", f".*{noise}.*")
             trainer.fit(lit, loader)
