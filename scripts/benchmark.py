@@ -222,6 +222,11 @@ def run_task(task: Task) -> dict[str, Any]:
     """Fit, sample and score one (dataset, model, seed); never raises."""
     import resource
 
+    import torch
+
+    # One torch thread per run: the small networks gain nothing from a second thread
+    # here, and a pool of two waits badly whenever anything else uses the machine.
+    torch.set_num_threads(1)
     result: dict[str, Any] = {"dataset": task.dataset, "model": task.model, "seed": task.seed}
     t_all = time.perf_counter()
     try:
@@ -473,7 +478,8 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
         f"device {info['gpu']}, Python {info['python']}",
         f"- Wall time of the whole benchmark: {wall_s / 60:.1f} min ({wall_s:.0f} s)",
         f"- Seeds {', '.join(map(str, args.seeds))}; every number is the median over seeds; "
-        f"deep models trained with {epochs}{mode}.",
+        f"deep models trained with {epochs}{mode}; each run in a fresh process on one "
+        "torch thread.",
         "",
         f"## Targets ({DEFAULT_MODEL} on {TARGET_DATASET})",
         "",
