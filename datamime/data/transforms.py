@@ -171,7 +171,8 @@ class SeasonalProfile:
             means = 0.25 * np.roll(means, 1, 0) + 0.5 * means + 0.25 * np.roll(means, -1, 0)
             means = np.where(ok, means, 0.0)
         resid = np.where(seen, z - means[phase], np.nan)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no profile
             noise = np.nan_to_num(np.nanvar(resid, axis=0))  # [G]
             n_eff = np.maximum(np.nanmean(np.where(ok, counts, np.nan), axis=0), 1.0)
             n_eff = np.nan_to_num(n_eff, nan=1.0)
