@@ -21,7 +21,7 @@ import torch
 
 from datamime.data.panel import Panel
 from datamime.errors import DataError, ModelError
-from datamime.evaluate import seasonal_period, seasonal_phase, step_counter
+from datamime.evaluate import _nanmean, seasonal_period, seasonal_phase, step_counter
 
 _STATE_VERSION = 1
 
@@ -44,14 +44,6 @@ def _check_panel(panel: Panel) -> np.ndarray:
     if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
         raise DataError(f"cannot fit on an empty panel (shape {values.shape})")
     return values
-
-
-def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
-    mask = np.isfinite(x)
-    count = mask.sum(axis=axis)
-    total = np.where(mask, x, 0.0).sum(axis=axis)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _constants(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
