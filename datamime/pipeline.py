@@ -14,11 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from datamime.data.example import example_path
 from datamime.data.io import write_table
 from datamime.errors import DatamimeError, DataError
 from datamime.synthesizer import Synthesizer
+
+
+# data=example points at ${datamime_example:}: the local example.csv, or the built-in one
+if not OmegaConf.has_resolver("datamime_example"):
+    OmegaConf.register_new_resolver("datamime_example", example_path)
 
 
 def _list(value: Any) -> list[str] | None:

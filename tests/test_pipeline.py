@@ -126,3 +126,18 @@ def test_pipeline_evaluate_writes_a_report(train_cfg, sample_cfg, tmp_path):
     assert (tmp_path / "report" / "metrics.json").is_file()
     assert metrics["missing_series"] == 0 and metrics["nan_count"] == 0
     assert 0 <= metrics["wasserstein"] < 5
+
+
+def test_pipeline_data_example_works_outside_the_repository(tmp_path, monkeypatch):
+    from tests.conftest import REPO, compose_config
+
+    import datamime.pipeline  # noqa: F401  (registers the resolver)
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    cfg = compose_config("train", ["data=example"])
+    path = cfg.data.path
+    assert path.startswith(str(tmp_path / "home"))
+    assert open(path, "rb").read() == (REPO / "example.csv").read_bytes()
+    (tmp_path / "example.csv").write_text("local")
+    assert compose_config("train", ["data=example"]).data.path == "example.csv"

@@ -119,3 +119,22 @@ def write_example(path: str | os.PathLike, seed: int = SEED) -> Path:
 
 
 __all__ = ["SEED", "build_example", "write_example"]
+
+
+def example_path() -> str:
+    """``example.csv`` in the working directory if there is one, else the built-in example.
+
+    Used by ``data=example`` (``${datamime_example:}`` in the config), so the example
+    runs from a clone and from an installed datamime alike. The built-in copy is written
+    once to ``~/.cache/datamime/example.csv``.
+    """
+    local = Path("example.csv")
+    if local.is_file():
+        return str(local)
+    cached = Path.home() / ".cache" / "datamime" / "example.csv"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        write_example(tmp)
+        tmp.replace(cached)
+    return str(cached)
