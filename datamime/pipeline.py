@@ -41,7 +41,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     generator = instantiate(cfg.model)
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
-            sep=data.sep, dayfirst=data.dayfirst)
+            sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"))
     model_dir = syn.save(cfg.model_dir)
     schema = syn.schema
     metrics = {

@@ -90,14 +90,17 @@ class Synthesizer:
         value: str | None = None,
         sep: str | None = None,
         dayfirst: bool | None = None,
+        valid: str | None = None,
     ) -> Synthesizer:
         """Learn every series of a long table (a path to CSV/Excel/Parquet, or a DataFrame).
 
         Roles left as None are guessed (and the guess printed when verbose);
-        ``groups=[]`` means the table holds a single series.
+        ``groups=[]`` means the table holds a single series. ``valid`` names a validity
+        column whose not-valid rows are treated as missing.
         """
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
-                                             sep=sep, dayfirst=dayfirst, verbose=self.verbose)
+                                             sep=sep, dayfirst=dayfirst, verbose=self.verbose,
+                                             valid=valid)
         start = _time.perf_counter()
         self.generator.fit(self.panel, verbose=self.verbose)
         self.fit_seconds = _time.perf_counter() - start

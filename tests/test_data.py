@@ -632,3 +632,41 @@ def test_prepare_random_tables_raise_only_data_error(table):
         return
     assert panel.values.shape[1] == schema.n_series
     assert int(panel.mask.sum()) == len(long)
+
+
+def test_prepare_validity_column_marks_rows_missing(tmp_path):
+    from datamime.data.schema import prepare
+
+    path = tmp_path / "v.csv"
+    path.write_text(
+        "time;site;value;ok\n"
+        + "".join(f"2024-01-01 {h:02d}:00;A;{h};{'non' if h == 3 else 'oui'}\n" for h in range(6))
+    )
+    panel, schema, _ = prepare(path, time="time", groups=["site"], value="value", valid="ok",
+                               verbose=False)
+    assert np.isnan(panel.values[3, 0]) and np.isfinite(np.delete(panel.values[:, 0], 3)).all()
+    assert schema.max == 5.0
+    path.write_text("time;site;value;ok\n2024-01-01 00:00;A;1;maybe\n2024-01-01 01:00;A;2;1\n")
+    with pytest.raises(DataError, match=r"column 'ok', row 2: 'maybe' is not a validity flag"):
+        prepare(path, time="time", groups=["site"], value="value", valid="ok", verbose=False)
+    with pytest.raises(DataError, match="nope"):
+        prepare(path, time="time", groups=["site"], value="value", valid="nope", verbose=False)
+
+
+def test_prepare_atmo_statut_valid_masks_the_invalid_measurements(capsys):
+    from datamime.data.schema import prepare
+
+    atmo = Path(__file__).resolve().parents[2] / "shared" / "data" / "atmo_normandie_3days.csv"
+    if not atmo.is_file():
+        pytest.skip("../shared/data is not present")
+    roles = {"time": "date_debut", "groups": ["nom_poll", "nom_com", "code_station"],
+             "value": "valeur", "verbose": False}
+    full, _, _ = prepare(atmo, **roles)
+    masked, _, _ = prepare(atmo, valid="statut_valid", **{**roles, "verbose": True})
+    assert np.isnan(full.values).sum() == 0
+    # 337 rows have statut_valid = 0: two whole series (2 x 72) and 193 scattered hours
+    assert masked.n_series == full.n_series - 2 == 117
+    assert np.isnan(masked.values).sum() == 337 - 2 * 72
+    out = capsys.readouterr().out
+    assert "337 of 8,568 rows are marked not valid" in out
+    assert "2 series have no (valid) value and are left out" in out

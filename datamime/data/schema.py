@@ -725,6 +725,24 @@ def _check_grid(times: pd.Series, freq: str, column: str, n_series: int) -> None
         )
 
 
+_VALID = {"1", "true", "yes", "y", "t", "oui", "o", "valid", "ok", "1.0"}
+_NOT_VALID = {"0", "false", "no", "n", "f", "non", "invalid", "ko", "0.0"}
+
+
+def parse_validity(flags: pd.Series, column: str = "valid") -> pd.Series:
+    """A validity column as booleans; an unknown flag is a DataError naming its row."""
+    text = flags.astype(str).str.strip().str.lower()
+    ok, bad = text.isin(_VALID), text.isin(_NOT_VALID)
+    unknown = ~(ok | bad)
+    if unknown.any():
+        pos = int(np.flatnonzero(unknown.to_numpy())[0])
+        raise DataError(
+            f"column '{column}', row {_row_number(flags, pos)}: {flags.iloc[pos]!r} is not a "
+            "validity flag (use 1/0, true/false, yes/no)"
+        )
+    return pd.Series(ok.to_numpy(), index=flags.index)
+
+
 def prepare(
     source: str | os.PathLike | pd.DataFrame,
     time: str | None = None,
@@ -733,6 +751,7 @@ def prepare(
     sep: str | None = None,
     dayfirst: bool | None = None,
     verbose: bool = True,
+    valid: str | None = None,
 ) -> tuple[Panel, Schema, pd.DataFrame]:
     """Read, validate and shape a sample for the generators.
 
@@ -744,6 +763,8 @@ def prepare(
         sep: separator of a text file; None to sniff.
         dayfirst: how to read ambiguous dates; None to detect.
         verbose: print the guessed roles, if any were guessed.
+        valid: a validity column (1/0, true/false, yes/no, oui/non); rows it marks as
+            not valid are treated as missing: masked in training, regenerated in the output.
 
     Returns:
         ``(panel, schema, long_df)``: the dense panel (NaN where the sample has no
@@ -757,7 +778,7 @@ def prepare(
     """
     df, fmt = read_table(source, sep=sep)
     where = _describe(source)
-    given = [c for c in (time, value) if c is not None] + list(groups or [])
+    given = [c for c in (time, value, valid) if c is not None] + list(groups or [])
     _check_columns(df, given, where)
     if groups is not None and len(set(groups)) != len(groups):
         raise DataError(f"data.groups lists a column twice: {groups}")
@@ -784,10 +805,23 @@ def prepare(
 
     times, date_format, tz_aware = _parse_times(df[time], dayfirst, time)
     values = parse_values(df[value], fmt.decimal, value)
+    if valid is not None:
+        ok = parse_validity(df[valid], valid)
+        if verbose and (~ok).any():
+            print(f"datamime: {int((~ok).sum()):,} of {len(ok):,} rows are marked not valid "
+                  f"by {valid!r}; they are treated as missing")
+        values = values.where(ok)
     long = pd.DataFrame({g: _as_text(df[g]) for g in groups})
     long[time] = times
     long[value] = values
+    before = long[groups].drop_duplicates() if groups else None
     long = long[long[value].notna()]
+    if verbose and groups and not long.empty:
+        gone = before.merge(long[groups].drop_duplicates(), how="left", indicator=True)
+        gone = gone[gone["_merge"] == "left_only"][groups]
+        if len(gone):
+            shown = "; ".join(" / ".join(map(str, r)) for r in gone.head(5).itertuples(index=False))
+            print(f"datamime: {len(gone)} series have no (valid) value and are left out: {shown}")
     if long.empty:
         raise DataError(f"column '{value}' has no values in {where}")
 
