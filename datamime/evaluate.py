@@ -775,6 +775,21 @@ def _figure(n_rows: int, n_cols: int, width: float = 11.0, row_height: float = 2
     return fig, axes
 
 
+def _small_multiples(labels: list[str], xlabel: str):
+    """A grid of up to three columns, one labelled panel per series, extras hidden."""
+    k = len(labels)
+    n_cols = min(3, k)
+    fig, axes = _figure(math.ceil(k / n_cols), n_cols)
+    for ax in axes.flat[k:]:
+        ax.set_visible(False)
+    panels = list(axes.flat[:k])
+    for ax, label in zip(panels, labels, strict=True):
+        ax.set_title(label, fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=7)
+        ax.tick_params(labelsize=7)
+    return fig, panels
+
+
 def plot_series(
     real_values: np.ndarray,
     real_index: pd.DatetimeIndex,
@@ -813,33 +828,18 @@ def plot_series(
 
 def plot_profiles(real_profile: np.ndarray, gen_profile: np.ndarray, labels: list[str]):
     """Mean value per position in the day (``[P, k]`` each), real vs generated."""
-    k = real_profile.shape[1]
-    n_cols = min(3, k)
-    n_rows = math.ceil(k / n_cols)
-    fig, axes = _figure(n_rows, n_cols)
-    for i, ax in enumerate(axes.flat):
-        if i >= k:
-            ax.set_visible(False)
-            continue
+    fig, panels = _small_multiples(labels[: real_profile.shape[1]], "step of the day")
+    for i, ax in enumerate(panels):
         ax.plot(real_profile[:, i], label="real", color="tab:blue")
         ax.plot(gen_profile[:, i], label="generated", color="tab:orange")
-        ax.set_title(labels[i], fontsize=8)
-        ax.set_xlabel("step of the day", fontsize=7)
-        ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=7)
+    panels[0].legend(fontsize=7)
     return fig
 
 
 def plot_distributions(real_values: np.ndarray, gen_values: np.ndarray, labels: list[str]):
     """Histograms (densities) of real vs generated values, one panel per series."""
-    k = real_values.shape[1]
-    n_cols = min(3, k)
-    n_rows = math.ceil(k / n_cols)
-    fig, axes = _figure(n_rows, n_cols)
-    for i, ax in enumerate(axes.flat):
-        if i >= k:
-            ax.set_visible(False)
-            continue
+    fig, panels = _small_multiples(labels[: real_values.shape[1]], "")
+    for i, ax in enumerate(panels):
         r = real_values[:, i][np.isfinite(real_values[:, i])]
         q = gen_values[:, i][np.isfinite(gen_values[:, i])]
         both = np.r_[r, q]
@@ -850,31 +850,20 @@ def plot_distributions(real_values: np.ndarray, gen_values: np.ndarray, labels: 
                 ax.hist(r, bins=bins, density=True, alpha=0.5, label="real", color="tab:blue")
             if q.size:
                 ax.hist(q, bins=bins, density=True, alpha=0.5, label="generated", color="C1")
-        ax.set_title(labels[i], fontsize=8)
-        ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=7)
+    panels[0].legend(fontsize=7)
     return fig
 
 
 def plot_acf(real_acf: np.ndarray, gen_acf: np.ndarray, labels: list[str]):
     """Autocorrelation at lags ``1..L`` (``[L, k]`` each), real vs generated."""
-    k = real_acf.shape[1]
     lags = np.arange(1, real_acf.shape[0] + 1)
-    n_cols = min(3, k)
-    n_rows = math.ceil(k / n_cols)
-    fig, axes = _figure(n_rows, n_cols)
-    for i, ax in enumerate(axes.flat):
-        if i >= k:
-            ax.set_visible(False)
-            continue
+    fig, panels = _small_multiples(labels[: real_acf.shape[1]], "lag")
+    for i, ax in enumerate(panels):
         ax.plot(lags, real_acf[:, i], marker=".", label="real", color="tab:blue")
         ax.plot(lags, gen_acf[:, i], marker=".", label="generated", color="tab:orange")
         ax.axhline(0, color="grey", lw=0.5)
         ax.set_ylim(-1.05, 1.05)
-        ax.set_title(labels[i], fontsize=8)
-        ax.set_xlabel("lag", fontsize=7)
-        ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=7)
+    panels[0].legend(fontsize=7)
     return fig
 
 
