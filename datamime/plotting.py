@@ -39,27 +39,18 @@ def compare_series(
     n: int = 6,
     max_steps: int | None = None,
 ) -> plt.Figure:
-    """Real (left) and generated (right) values of up to ``n`` series on shared y axes.
+    """Real (left) and generated (right) values of up to ``n`` series spread over the panel.
 
     Args:
         real, generated: ``[T, G]`` arrays (NaN gaps allowed) on their own indexes.
         labels: one per series. max_steps: show only the first steps of the generated
             data (default: as many as the real sample has, at least a week of steps).
     """
+    from datamime.evaluate import plot_series
+
     g = real.shape[1]
     picks = np.unique(np.linspace(0, g - 1, min(n, g)).round().astype(int))
     steps = max_steps or max(len(real_index), 7 * 24)
-    fig, axes = plt.subplots(len(picks), 2, figsize=(12, 1.9 * len(picks)), squeeze=False,
-                             sharey="row")
-    for row, j in enumerate(picks):
-        axes[row, 0].plot(real_index, real[:, j], lw=1, color="tab:blue")
-        axes[row, 1].plot(gen_index[:steps], generated[:steps, j], lw=1, color="tab:orange")
-        axes[row, 0].set_ylabel(labels[j], fontsize=8)
-        for ax in axes[row]:
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-    axes[0, 0].set_title("real sample")
-    axes[0, 1].set_title("generated")
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    fig = plot_series(real[:, picks], real_index, generated[:steps, picks], gen_index[:steps],
+                      [labels[j] for j in picks])
     return _save(fig, path)
