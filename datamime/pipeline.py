@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,16 +117,4 @@ def run(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
         sys.exit(130)
 
 
-def measure(task: Callable[[DictConfig], Any], cfg: DictConfig) -> tuple[Any, float, float]:
-    """Run ``task(cfg)``; return its result, wall seconds and peak traced Python memory (MB)."""
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        result = task(cfg)
-    finally:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    return result, time.perf_counter() - start, peak / 2**20
-
-
-__all__ = ["train", "sample", "evaluate", "run", "measure"]
+__all__ = ["train", "sample", "evaluate", "run"]
