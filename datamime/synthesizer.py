@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import time as _time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import torch
 from datamime import constraints as C
 from datamime.data.panel import Panel, panel_to_long
 from datamime.data.schema import Schema, prepare
+from datamime.data.transforms import sample_limits
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
 
@@ -80,6 +82,7 @@ class Synthesizer:
         self.schema: Schema | None = None
         self.panel: Panel | None = None
         self.fit_seconds: float | None = None
+        self.notes: list[str] = []  # what the sample is too short to show (set by fit)
 
     # ----------------------------------------------------------------- fitting
     def fit(
@@ -101,6 +104,13 @@ class Synthesizer:
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
                                              valid=valid)
+        self.notes = sample_limits(self.panel.index, self.panel.freq,
+                                   int(np.median(np.isfinite(self.panel.values).sum(0))))
+        for note in self.notes:
+            if self.verbose:
+                print(f"datamime: note: {note}")
+        if len(self.notes) and self.notes[-1].startswith("only "):
+            warnings.warn(f"tiny sample: {self.notes[-1]}", UserWarning, stacklevel=2)
         start = _time.perf_counter()
         self.generator.fit(self.panel, verbose=self.verbose)
         self.fit_seconds = _time.perf_counter() - start
@@ -252,10 +262,10 @@ class Synthesizer:
         self.schema = Schema.from_dict(state["schema"])
         self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state["fit_seconds"]
         p = state["panel"]
-        self.panel = Panel(values=p["values"].numpy(), index=pd.DatetimeIndex(p["index"].numpy()),
-                           keys=pd.DataFrame(p["keys"]), freq=p["freq"])
-        if self.panel.keys.shape[1] == 0:
-            self.panel.keys = pd.DataFrame(index=range(self.panel.n_series))
+        values = p["values"].numpy()
+        keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))
+        self.panel = Panel(values=values, index=pd.DatetimeIndex(p["index"].numpy()),
+                           keys=keys, freq=p["freq"])
         return self
 
 

@@ -25,6 +25,8 @@ from torch.utils.data import DataLoader
 from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
 from datamime.data.transforms import (
+    TINY_STEPS,
+    InnovationPrior,
     MarginalCopula,
     Prewhitener,
     SeasonalProfile,
@@ -33,6 +35,8 @@ from datamime.data.transforms import (
     learnable_periods,
 )
 
+# Largest AR(1) coefficient a tiny sample (see TINY_STEPS) may set: memory of ~10 steps.
+_TINY_MAX_PHI = 0.9
 NETS = {
     "ar_rnn": "datamime.models.ar_rnn.ARRNN",
     "rvae": "datamime.models.rvae.RecurrentVAE",
@@ -167,10 +171,20 @@ class DeepGenerator:
                                            self.periods if self.use_profile else [])
         z = z - self.profile.at(panel.index)
         self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
-        z = self.whitener.transform(z)
+        n_observed = int(np.median((~np.isnan(panel.values)).sum(0)))
+        tiny = n_observed < TINY_STEPS
+        if tiny:  # a few pairs cannot tell memory beyond a few steps
+            self.whitener.phi = np.minimum(self.whitener.phi, _TINY_MAX_PHI)
+        residual_var = np.nan_to_num(np.nanvar(z, axis=0)) if tiny else None
+        z = e = self.whitener.transform(z)
         self.copula = MarginalCopula.fit(z) if self.use_copula else None
         if self.copula is not None:
             z = self.copula.transform(z)
+        self.prior = None
+        if tiny:
+            scores = z if self.copula is not None else e / np.nanstd(e, axis=0).clip(1e-12)
+            self.prior = InnovationPrior.fit(scores, e if self.copula is not None else None,
+                                             self.whitener.phi, residual_var)
         cal = calendar_features(panel.index, self.periods, self.harmonics)  # [T, F]
         self.group_columns = panel.group_columns
         self.categories = {c: sorted(panel.keys[c].astype(str).unique()) for c in self.group_columns}
@@ -206,7 +220,7 @@ class DeepGenerator:
         self.net = lit.net.cpu().eval()
         self.loss_history = history.values
         self.bias = np.zeros(panel.n_series)
-        if self.use_ar:
+        if self.use_ar and self.prior is None:
             self.bias = self._calibrate(panel.index[0], self.seed + 1)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
@@ -223,6 +237,10 @@ class DeepGenerator:
     # ---------------------------------------------------------------- sampling
     def _innovations(self, index: pd.DatetimeIndex, seed: int) -> np.ndarray:
         """``[T, G]`` innovations drawn by the network on ``index``, in filter units."""
+        if self.prior is not None:  # tiny sample: see InnovationPrior
+            s = self.prior.draw(len(index), seed)
+            e = self.copula.inverse(s) if self.copula is not None else s
+            return e * self.prior.scale
         cal = torch.from_numpy(calendar_features(index, self.periods, self.harmonics))
         gen = torch.Generator().manual_seed(seed)
         with torch_threads(1):
@@ -266,6 +284,7 @@ class DeepGenerator:
             "group_columns": self.group_columns, "categories": self.categories,
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
             "transform": self.transform, "loss_history": self.loss_history,
+            "prior": None if self.prior is None else self.prior.get_state(),
         }
 
     @classmethod
@@ -286,4 +305,6 @@ class DeepGenerator:
         self.group_columns, self.categories = state["group_columns"], state["categories"]
         self.codes, self.window_, self.limit = state["codes"], state["window"], state["limit"]
         self.loss_history = state["loss_history"]
+        prior = state.get("prior")
+        self.prior = None if prior is None else InnovationPrior.from_state(prior)
         return self
