@@ -62,7 +62,8 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
-                       integer=cfg.integer, positive=cfg.positive)
+                       integer=cfg.integer, positive=cfg.positive,
+                       closed=cfg.get("closed", "drop"))
     sample_seconds = time.perf_counter() - start
     write_table(table, out, syn.schema)
     objects: dict[str, Any] = {"synthesizer": syn, "table": table, "out": out}

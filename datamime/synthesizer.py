@@ -25,6 +25,7 @@ from datamime import constraints as C
 from datamime.data.panel import Panel, panel_to_long
 from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import sample_limits
+from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
 
@@ -83,6 +84,7 @@ class Synthesizer:
         self.panel: Panel | None = None
         self.fit_seconds: float | None = None
         self.notes: list[str] = []  # what the sample is too short to show (set by fit)
+        self.windows: ObservationWindows | None = None  # recurring closed hours/days
 
     # ----------------------------------------------------------------- fitting
     def fit(
@@ -104,6 +106,11 @@ class Synthesizer:
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
                                              valid=valid)
+        self.windows = ObservationWindows.fit(self.panel.values, self.panel.index,
+                                              self.panel.freq)
+        said = self.windows.describe(self.panel.series_labels())
+        if said and self.verbose:
+            print(f"datamime: {said}")
         self.notes = sample_limits(self.panel.index, self.panel.freq,
                                    int(np.median(np.isfinite(self.panel.values).sum(0))))
         for note in self.notes:
@@ -162,6 +169,7 @@ class Synthesizer:
         seed: int | None = None,
         integer: bool | str | None = "auto",
         positive: bool | str | None = "auto",
+        closed: str = "drop",
     ) -> pd.DataFrame:
         """Generate every series of the sample on a new date range.
 
@@ -170,10 +178,14 @@ class Synthesizer:
             seed: sampling seed (default: the Synthesizer's seed).
             integer: whole numbers; ``"auto"``: if every sample value is whole.
             positive: never negative; ``"auto"``: if no sample value is negative.
+            closed: ``"drop"`` leaves out the hours of the day and days of the week a
+                series never reported in the sample (a car park closed at night, a market
+                on Sundays; see :mod:`datamime.data.windows`), ``"fill"`` generates them too.
 
         Returns:
             A long table with the sample's column names (group columns, time, value),
-            one row per series per step, sorted by series then time, no NaN.
+            one row per series per step (less the closed slots), sorted by series then
+            time, no NaN.
         """
         panel, schema = self._require_fit()
         index = self.date_range(length, start, end)
@@ -186,16 +198,33 @@ class Synthesizer:
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
         out = panel_to_long(values, index, panel.keys, schema.time, schema.value)
+        if closed not in {"drop", "fill"}:
+            raise SamplingError(f"closed must be drop or fill, got {closed!r}")
+        if closed == "drop" and self.windows is not None and self.windows.any_closed:
+            out = out[self.windows.open_at(index).T.reshape(-1)].reset_index(drop=True)
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out
 
-    def to_panel(self, table: pd.DataFrame) -> Panel:
-        """A generated long table back as a :class:`Panel` with the sample's series order."""
+    def to_panel(self, table: pd.DataFrame, index: pd.DatetimeIndex | None = None) -> Panel:
+        """A generated long table back as a :class:`Panel` with the sample's series order.
+
+        ``index`` is the grid (default: the table's first to last time); missing rows
+        (closed hours, see :meth:`sample`) become NaN.
+        """
         panel, schema = self._require_fit()
-        index = pd.DatetimeIndex(table[schema.time].unique())
-        n_series = panel.n_series
-        values = table[schema.value].to_numpy(dtype=np.float64).reshape(n_series, len(index)).T
+        times = pd.DatetimeIndex(table[schema.time])
+        if index is None:
+            index = pd.date_range(times.min(), times.max(), freq=panel.freq)
+        rows = index.get_indexer(times)
+        if schema.groups:
+            series = pd.MultiIndex.from_frame(panel.keys.astype(str))
+            cols = series.get_indexer(pd.MultiIndex.from_frame(table[schema.groups].astype(str)))
+        else:
+            cols = np.zeros(len(table), dtype=np.int64)
+        values = np.full((len(index), panel.n_series), np.nan)
+        ok = (rows >= 0) & (cols >= 0)
+        values[rows[ok], cols[ok]] = table[schema.value].to_numpy(dtype=np.float64)[ok]
         return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)
 
     # ------------------------------------------------------------- persistence
@@ -215,6 +244,7 @@ class Synthesizer:
             "schema": schema.to_dict(),
             "seed": self.seed,
             "fit_seconds": self.fit_seconds,
+            "windows": None if self.windows is None else self.windows.get_state(),
             "panel": {
                 "values": torch.from_numpy(panel.values),
                 "index": torch.from_numpy(panel.index.asi8.copy()),
@@ -266,6 +296,9 @@ class Synthesizer:
         keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))
         self.panel = Panel(values=values, index=pd.DatetimeIndex(p["index"].numpy()),
                            keys=keys, freq=p["freq"])
+        windows = state.get("windows")
+        self.windows = None if windows is None else ObservationWindows.from_state(windows)
+        self.notes = []
         return self
 
 
