@@ -63,7 +63,9 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,
-                       closed=cfg.get("closed", "drop"))
+                       closed=cfg.get("closed", "drop"),
+                       combinations=cfg.get("combinations", False),
+                       new_groups=cfg.get("new_groups", 0))
     sample_seconds = time.perf_counter() - start
     write_table(table, out, syn.schema)
     objects: dict[str, Any] = {"synthesizer": syn, "table": table, "out": out}

@@ -27,6 +27,7 @@ from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
+from datamime.series import plan as plan_series
 from datamime.models.base import Generator
 
 FORMAT_VERSION = 1
@@ -170,6 +171,8 @@ class Synthesizer:
         integer: bool | str | None = "auto",
         positive: bool | str | None = "auto",
         closed: str = "drop",
+        combinations: bool = False,
+        new_groups: int = 0,
     ) -> pd.DataFrame:
         """Generate every series of the sample on a new date range.
 
@@ -181,11 +184,16 @@ class Synthesizer:
             closed: ``"drop"`` leaves out the hours of the day and days of the week a
                 series never reported in the sample (a car park closed at night, a market
                 on Sundays; see :mod:`datamime.data.windows`), ``"fill"`` generates them too.
+            combinations: also generate every combination of known identifying values
+                the sample lacks (ozone at a station that measured only NO2); deep models.
+            new_groups: also generate this many new entities of the most varied
+                identifying column (new stations, labelled ``new_1``...), each a mix of
+                sample entities; deep models (see :mod:`datamime.series`).
 
         Returns:
             A long table with the sample's column names (group columns, time, value),
             one row per series per step (less the closed slots), sorted by series then
-            time, no NaN.
+            time (the sample's series first, then new ones), no NaN.
         """
         panel, schema = self._require_fit()
         index = self.date_range(length, start, end)
@@ -193,15 +201,27 @@ class Synthesizer:
             rules = C.resolve(integer, positive, schema.integer, schema.min)
         except ValueError as exc:
             raise SamplingError(str(exc)) from None
-        values = self.generator.sample(index, seed=self.seed if seed is None else seed)
+        if closed not in {"drop", "fill"}:
+            raise SamplingError(f"closed must be drop or fill, got {closed!r}")
+        seed = self.seed if seed is None else seed
+        generator, keys = self.generator, panel.keys
+        extra = plan_series(panel.keys, combinations, new_groups, seed)
+        if extra is not None:
+            if not hasattr(generator, "derive"):
+                raise SamplingError("new series (combinations, new_groups) need a deep model "
+                                    "(model=rvae or ar_rnn); the baselines only replay the "
+                                    "sample's series")
+            generator = generator.derive(extra)
+            keys = pd.concat([panel.keys.astype(str), extra.keys], ignore_index=True)
+        values = generator.sample(index, seed=seed)
         values = C.apply(np.asarray(values, dtype=np.float64), rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
-        out = panel_to_long(values, index, panel.keys, schema.time, schema.value)
-        if closed not in {"drop", "fill"}:
-            raise SamplingError(f"closed must be drop or fill, got {closed!r}")
+        out = panel_to_long(values, index, keys, schema.time, schema.value)
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
-            out = out[self.windows.open_at(index).T.reshape(-1)].reset_index(drop=True)
+            open_ = self.windows.open_at(index)  # new series: open at every hour
+            open_ = np.hstack([open_, np.ones((len(index), len(keys) - panel.n_series), bool)])
+            out = out[open_.T.reshape(-1)].reset_index(drop=True)
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out

@@ -7,6 +7,7 @@ training windows with calendar features, trains a plain ``nn.Module`` (``ARRNN``
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib
 import logging
@@ -34,6 +35,8 @@ from datamime.data.transforms import (
     calendar_features,
     learnable_periods,
 )
+from datamime.errors import SamplingError
+from datamime.series import SeriesPlan
 
 # Largest AR(1) coefficient a tiny sample (see TINY_STEPS) may set: memory of ~10 steps.
 _TINY_MAX_PHI = 0.9
@@ -271,6 +274,66 @@ class DeepGenerator:
         e = self._innovations(full, self.seed if seed is None else seed) - self.bias
         z = self.whitener.inverse(e)[burn_in:]
         return self.scaler.inverse(z + self.profile.at(index))
+
+    # ------------------------------------------------------------- new series
+    def derive(self, plan: SeriesPlan) -> DeepGenerator:
+        """A copy that generates the sample's series followed by ``plan``'s new ones.
+
+        Each new series' settings (scale, daily profile, AR memory, quantiles, bias) are
+        its plan weights applied to the sample's series' settings; its vector comes from
+        its identifying labels, and a label the network never saw gets the weighted mean
+        of the known labels' vectors (see :mod:`datamime.series`).
+        """
+        if self.net is None:
+            raise RuntimeError("fit the generator before deriving new series")
+        if self.prior is not None:
+            raise SamplingError("new series need a sample of at least "
+                                f"{TINY_STEPS} values per series; this one is too short")
+        g = len(self.bias)
+        w = np.vstack([np.eye(g), plan.weights])  # [G + N, G]
+        peers = np.vstack([np.eye(g, dtype=bool), plan.peers if plan.peers is not None
+                           else np.ones((plan.n_series, g), dtype=bool)])
+
+        def mix(x: np.ndarray) -> np.ndarray:
+            """Weighted settings, kept near the range of each new series' peers (half
+            its width beyond either end): an extreme station may stay extreme, an
+            extrapolation from a confounded fit may not run away."""
+            lo = np.where(peers, x, np.inf).min(1)
+            hi = np.where(peers, x, -np.inf).max(1)
+            return np.clip(w @ x, lo - (hi - lo) / 2, hi + (hi - lo) / 2)
+
+        out = copy.copy(self)
+        sc = self.scaler
+        out.scaler = SeriesScaler(log=sc.log, level=np.exp(mix(np.log(sc.level))),
+                                  mean=mix(sc.mean), std=np.clip(mix(sc.std), 0.0, None))
+        out.profile = SeasonalProfile(freq=self.profile.freq, periods=self.profile.periods,
+                                      table=self.profile.table @ w.T)
+        out.whitener = Prewhitener(phi=np.clip(mix(self.whitener.phi), 0.0, 0.98))
+        if self.copula is not None:
+            out.copula = MarginalCopula(probs=self.copula.probs,
+                                        quantiles=np.sort(self.copula.quantiles @ w.T, axis=0))
+        out.bias = w @ self.bias
+        out.net = copy.deepcopy(self.net)
+        out.categories = {c: list(v) for c, v in self.categories.items()}
+        tables = out.net.embed.tables
+        for c, column in enumerate(self.group_columns):
+            fresh = plan.new_labels.get(column, {})
+            if not fresh:
+                continue
+            known = self.categories[column]
+            weight = tables[c].weight.detach()
+            rows = [sum(m * weight[known.index(lab)] for lab, m in mix.items())
+                    for mix in fresh.values()]
+            grown = nn.Embedding(weight.shape[0] + len(rows), weight.shape[1])
+            grown.weight.data = torch.cat([weight, torch.stack(rows)])
+            tables[c] = grown
+            out.categories[column] = known + list(fresh)
+        keys = plan.keys.astype(str)
+        new_codes = torch.as_tensor(np.stack(
+            [[out.categories[c].index(v) for v in keys[c]] for c in self.group_columns], axis=1
+        ), dtype=torch.long)
+        out.codes = torch.cat([self.codes, new_codes])
+        return out
 
     # ------------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:
