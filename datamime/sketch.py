@@ -65,7 +65,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from pandas.tseries.frequencies import to_offset
-from pandas.tseries.offsets import Tick
 
 from datamime.errors import DataError
 
@@ -331,9 +330,10 @@ def _grid(sketch: dict, check: _Checker) -> pd.DatetimeIndex:
     freq_text = str(sketch.get("freq", "h"))
     try:
         offset = to_offset(freq_text)
+        nanos = pd.Timedelta(offset).value  # fixed steps only (not months, weeks...)
     except (ValueError, TypeError):
-        offset = None
-    if not isinstance(offset, Tick) or offset.nanos <= 0 or offset.nanos > 86_400 * 10**9:
+        offset, nanos = None, 0
+    if offset is None or not 0 < nanos <= 86_400 * 10**9:
         raise check.fail("", f"freq {freq_text!r}: use a step of one day or less "
                              "(h, 30min, 15min, D)")
     days = sketch.get("days", 28)
@@ -345,7 +345,7 @@ def _grid(sketch: dict, check: _Checker) -> pd.DatetimeIndex:
         start = pd.NaT
     if pd.isna(start):
         raise check.fail("", f"start {sketch.get('start')!r} is not a date (try 2024-01-01)")
-    steps = int(days * 86_400 * 10**9 // offset.nanos)
+    steps = int(days * 86_400 * 10**9 // nanos)
     if steps < 2:
         raise check.fail("", "the sketch gives fewer than 2 time steps; raise days")
     return pd.date_range(start, periods=steps, freq=offset)
@@ -419,7 +419,7 @@ def sketch_table(
 
     n = len(index)
     minute = (index.hour * 60 + index.minute).to_numpy()
-    daily = to_offset(index.freq).nanos >= 86_400 * 10**9
+    daily = pd.Timedelta(index.freq).value >= 86_400 * 10**9
     dow = index.dayofweek.to_numpy()
     factors = {}
     for column in shared:
