@@ -12,7 +12,7 @@ The format (every key but ``series`` is optional; defaults in brackets)::
     description: free text                 # ignored; say where the numbers come from
     freq: h                                # step: h, 30min, 15min, D... (one day or less) [h]
     start: 2024-01-01                      # first timestamp of the pseudo-sample [2024-01-01]
-    days: 28                               # days of pseudo-sample to draw (>= 14 teaches the week) [28]
+    days: 28                               # days of pseudo-sample (>= 14 teaches the week) [28]
     seed: 0                                # the draw is repeatable [0]
     columns:                               # names of the generated table's columns
       time: date                           #   [time]
