@@ -102,8 +102,15 @@ class Synthesizer:
 
         Roles left as None are guessed (and the guess printed when verbose);
         ``groups=[]`` means the table holds a single series. ``valid`` names a validity
-        column whose not-valid rows are treated as missing.
+        column whose not-valid rows are treated as missing. A ``.yaml`` path is a sketch
+        (:mod:`datamime.sketch`): its pseudo-sample is learned, with the sketch's roles.
         """
+        if isinstance(data, (str, os.PathLike)) and str(data).lower().endswith((".yaml", ".yml")):
+            from datamime.sketch import sketch_table  # a sketch: drawn first, then as data
+
+            data, roles = sketch_table(data, verbose=self.verbose)
+            time, groups, value = roles["time"], roles["groups"], roles["value"]
+            sep = dayfirst = valid = None
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
                                              valid=valid)
