@@ -106,3 +106,22 @@ def test_sample_limits_name_only_the_cycles_the_span_misses():
     assert "yearly" in note and "weekly" not in note
     long = pd.date_range("2020-01-01", periods=800, freq="D")
     assert sample_limits(long, "D", 800) == []
+
+
+def test_weekly_offsets_come_back_when_the_sample_spans_weeks():
+    from datamime.data.transforms import SeasonalProfile
+
+    index = pd.date_range("2024-01-01", periods=24 * 7 * 6, freq="h")
+    rng = np.random.default_rng(0)
+    weekend = np.asarray(index.day_of_week >= 5)
+    z = (np.sin(2 * np.pi * index.hour.to_numpy() / 24) - 1.0 * weekend
+         + rng.normal(0, 0.3, len(index)))[:, None]
+    profile = SeasonalProfile.fit(z, index, "h", ["day", "week"])
+    assert profile.weekly is not None
+    gap = profile.weekly[5:, 0].mean() - profile.weekly[:5, 0].mean()
+    assert -1.15 < gap < -0.85
+    # three days of data: no weekly offsets
+    short = SeasonalProfile.fit(z[:72], index[:72], "h", ["day"])
+    assert short.weekly is None
+    again = SeasonalProfile.from_state(profile.get_state())
+    np.testing.assert_allclose(again.at(index), profile.at(index))

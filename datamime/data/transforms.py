@@ -144,6 +144,7 @@ class SeasonalProfile:
     freq: str
     periods: list[str]
     table: np.ndarray  # [P, G]
+    weekly: np.ndarray | None = None  # [7, G] day-of-week offsets, sub-daily data over 2+ weeks
 
     @classmethod
     def fit(
@@ -181,19 +182,53 @@ class SeasonalProfile:
         spread = means.var(axis=0)
         signal = np.maximum(spread - noise_var, 0.0)
         factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
-        return cls(freq=freq, periods=list(periods), table=means * factor if shrink else means)
+        table = means * factor if shrink else means
+        weekly = None
+        if "day" in periods and "week" in periods:  # weekdays and weekends differ as well
+            rest = np.where(seen, z - table[phase], np.nan)
+            weekly = _weekly_offsets(rest, index, shrink)
+        return cls(freq=freq, periods=list(periods), table=table, weekly=weekly)
 
     def at(self, index: pd.DatetimeIndex) -> np.ndarray:
         """``[T, G]`` profile values on ``index``."""
         phase, _ = _phase(index, self.freq, self.periods)
-        return self.table[phase]
+        out = self.table[phase]
+        if self.weekly is not None:
+            out = out + self.weekly[pd.DatetimeIndex(index).day_of_week.to_numpy()]
+        return out
 
     def get_state(self) -> dict[str, Any]:
-        return {"freq": self.freq, "periods": self.periods, "table": torch.as_tensor(self.table)}
+        state = {"freq": self.freq, "periods": self.periods, "table": torch.as_tensor(self.table)}
+        if self.weekly is not None:
+            state["weekly"] = torch.as_tensor(self.weekly)
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeasonalProfile:
-        return cls(freq=state["freq"], periods=list(state["periods"]), table=state["table"].numpy())
+        weekly = state.get("weekly")
+        return cls(freq=state["freq"], periods=list(state["periods"]), table=state["table"].numpy(),
+                   weekly=None if weekly is None else weekly.numpy())
+
+
+def _weekly_offsets(x: np.ndarray, index: pd.DatetimeIndex, shrink: bool) -> np.ndarray:
+    """``[7, G]`` mean of ``x`` (``[T, G]``, NaN gaps) per day of the week, shrunk to 0 by
+    how much of its spread day-to-day noise explains (as for the daily profile)."""
+    daily = pd.DataFrame(x).groupby(pd.DatetimeIndex(index).normalize()).mean()  # [D, G]
+    dow = pd.DatetimeIndex(daily.index).day_of_week
+    means = daily.groupby(dow).mean().reindex(range(7))
+    counts = daily.groupby(dow).count().reindex(range(7)).fillna(0).to_numpy()
+    means = means.fillna(0.0).to_numpy()
+    if not shrink:
+        return means
+    resid = daily.to_numpy() - means[dow]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        noise = np.nan_to_num(np.nanvar(resid, axis=0, ddof=1))
+        n_eff = np.nan_to_num(np.nanmean(np.where(counts > 0, counts, np.nan), axis=0), nan=1.0)
+    noise_var = noise / np.maximum(n_eff, 1.0)
+    signal = np.maximum(means.var(axis=0) - noise_var, 0.0)
+    factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
+    return means * factor
 
 
 @dataclass
