@@ -258,7 +258,9 @@ def run_task(task: Task) -> dict[str, Any]:
         result["sample_s"] = time.perf_counter() - t
         generated = syn.to_panel(table)
         real = syn.panel if case["real"] is None else case["real"](syn, generated.index)
-        metrics = evaluate(real, generated, seed=task.seed)
+        # a held-out day is scaled with the training panel's statistics (see evaluate)
+        reference = None if case["real"] is None else syn.panel
+        metrics = evaluate(real, generated, seed=task.seed, reference=reference)
         result.update(_numbers(metrics))
 
         steps = year_steps(syn.panel.freq, task.quick)

@@ -222,3 +222,23 @@ def test_write_report_writes_files(tmp_path):
         assert f"]({name})" in text
     saved = json.loads((path.parent / "metrics.json").read_text())
     assert saved["wasserstein"] == pytest.approx(metrics["wasserstein"])
+
+
+def test_held_out_day_is_scaled_with_the_training_panel():
+    """One real day standardised by itself looks unlike any honest draw of the same day."""
+
+    def draw(seed: int) -> np.ndarray:  # 3 days, 60 series, levels that move day to day
+        rng = np.random.default_rng(seed)
+        base = _daily(n_days=3, n_series=60, noise=0.5, seed=seed)
+        level = np.repeat(rng.normal(0, 2.0, size=(3, 60)), 24, axis=0)
+        return base + level + np.random.default_rng(0).normal(0, 3, size=(1, 60))
+
+    real = draw(1)
+    train, held_out = _panel(real[:48]), _panel(real[48:], start="2024-01-03")
+    honest = _panel(draw(2)[48:], start="2024-01-03")
+    scaled = evaluate(held_out, honest, reference=train)
+    self_scaled = evaluate(held_out, honest)
+    assert scaled["discriminative_score"] < 0.2
+    assert self_scaled["discriminative_score"] > scaled["discriminative_score"] + 0.1
+    with pytest.raises(DataError):
+        evaluate(held_out, honest, reference=_panel(real[:48, :10]))
