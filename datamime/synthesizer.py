@@ -124,7 +124,7 @@ class Synthesizer:
         for note in self.notes:
             if self.verbose:
                 print(f"datamime: note: {note}")
-        if len(self.notes) and self.notes[-1].startswith("only "):
+        if not self.verbose and len(self.notes) and self.notes[-1].startswith("only "):
             warnings.warn(f"tiny sample: {self.notes[-1]}", UserWarning, stacklevel=2)
         start = _time.perf_counter()
         self.generator.fit(self.panel, verbose=self.verbose)
