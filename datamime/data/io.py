@@ -36,7 +36,7 @@ NA_TOKENS = frozenset(
 )
 
 _SNIFF_LINES = 30
-_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -78,6 +78,7 @@ def read_table(
         df.columns = [str(c).strip() for c in df.columns]
         if df.shape[1] == 0:
             raise DataError("the table has no columns")
+        _check_unique_names(df, "the table")
         if len(df) == 0:
             raise DataError("the table has no rows")
         return df, TableFormat(sep=None, decimal=_detect_decimal(df, None), kind="frame")
@@ -101,6 +102,7 @@ def read_table(
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[1] == 0:
         raise DataError(f"{path} is empty; give a table with a header row and data rows")
+    _check_unique_names(df, str(path))
     df = _drop_empty_rows(df)
     if len(df) == 0:
         raise DataError(f"{path} has a header but no data rows; add some rows")
@@ -109,6 +111,14 @@ def read_table(
     else:
         fmt.decimal = _detect_decimal(df, fmt.sep)
     return df, fmt
+
+
+def _check_unique_names(df: pd.DataFrame, where: str) -> None:
+    """Column names must differ once stripped (``"a"`` and ``" a"`` are the same name)."""
+    names = pd.Index(df.columns)
+    if names.has_duplicates:
+        dup = names[names.duplicated()][0]
+        raise DataError(f"column {dup!r} appears more than once in {where}; rename one of them")
 
 
 def _normalise_sep(sep: str) -> str:
