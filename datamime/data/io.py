@@ -30,10 +30,33 @@ EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 SEPARATORS = (";", ",", "\t", "|")
 
-# Cells that mean "no value" (compared after stripping whitespace).
+# Cells that mean "no value": compared after stripping whitespace, ignoring case. Besides the
+# usual empty / NA / null, the no-data and detection-limit markers of measurement exports
+# (<LD "limite de detection", <LQ, <DL, ND "not detected", #N/A from spreadsheets, --).
 NA_TOKENS = frozenset(
-    {"", "NA", "N/A", "n/a", "na", "nan", "NaN", "NAN", "null", "NULL", "None", "-"}
+    {"", "NA", "N/A", "n/a", "na", "nan", "NaN", "NAN", "null", "NULL", "None", "-",
+     "--", "---", "#N/A", "#NA", "N.A.", "n.a.", "ND", "n.d.", "N.D.", "nd",
+     "<LD", "<LQ", "<DL", "<LOD", "<LOQ", "<QL", "<ql", "<ld", "<lq", "<dl"}
 )
+_NA_LOWER = frozenset(t.lower() for t in NA_TOKENS)
+# "<0.5", "< 2": below a detection limit, so unknown (missing), never zero or the limit.
+_BELOW_LIMIT = re.compile(r"^<\s*\d")
+
+
+def na_cells(cells: pd.Series) -> np.ndarray:
+    """Mask of the cells that mean "no value" (see :data:`NA_TOKENS`, and ``<number``).
+
+    Args:
+        cells: a column of any dtype; non-text cells are missing when they are NA.
+
+    Returns:
+        A bool array, True for an empty cell, a missing marker or a detection limit.
+    """
+    missing = cells.isna().to_numpy()
+    text = cells.astype(str).str.strip()
+    marker = text.str.lower().isin(_NA_LOWER).to_numpy()
+    below = text.str.match(_BELOW_LIMIT).to_numpy(dtype=bool, na_value=False)
+    return missing | marker | below
 
 _SNIFF_LINES = 30
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
@@ -233,7 +256,7 @@ def _detect_decimal(df: pd.DataFrame, sep: str | None) -> str:
         if not _is_text(col):
             continue
         cells = pd.Series(col.dropna().astype(str).str.strip().unique())
-        cells = cells[~cells.isin(NA_TOKENS)]
+        cells = cells[~na_cells(cells)]
         if cells.empty:
             continue
         sample = cells.iloc[:2000]
