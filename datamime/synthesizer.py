@@ -91,16 +91,21 @@ class Synthesizer:
         sep: str | None = None,
         dayfirst: bool | None = None,
         valid: str | None = None,
+        agg: str | None = None,
+        tz: str | None = None,
     ) -> Synthesizer:
         """Learn every series of a long table (a path to CSV/Excel/Parquet, or a DataFrame).
 
         Roles left as None are guessed (and the guess printed when verbose);
         ``groups=[]`` means the table holds a single series. ``valid`` names a validity
-        column whose not-valid rows are treated as missing.
+        column whose not-valid rows are treated as missing. ``agg`` (mean, sum, min, max,
+        median, first, last) combines duplicated (series, time) rows instead of refusing
+        them. ``tz`` (an IANA zone such as ``Europe/Paris``) reads naive times as local
+        clock times; the output is then written in that zone too.
         """
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
-                                             valid=valid)
+                                             valid=valid, agg=agg, tz=tz)
         start = _time.perf_counter()
         self.generator.fit(self.panel, verbose=self.verbose)
         self.fit_seconds = _time.perf_counter() - start
@@ -175,7 +180,7 @@ class Synthesizer:
         values = C.apply(np.asarray(values, dtype=np.float64), rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
-        out = panel_to_long(values, index, panel.keys, schema.time, schema.value)
+        out = panel_to_long(values, index, panel.keys, schema.time, schema.value, tz=schema.tz)
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out
@@ -184,6 +189,8 @@ class Synthesizer:
         """A generated long table back as a :class:`Panel` with the sample's series order."""
         panel, schema = self._require_fit()
         index = pd.DatetimeIndex(table[schema.time].unique())
+        if index.tz is not None:  # local clock times (schema.tz): back to naive UTC
+            index = index.tz_convert("UTC").tz_localize(None)
         n_series = panel.n_series
         values = table[schema.value].to_numpy(dtype=np.float64).reshape(n_series, len(index)).T
         return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)

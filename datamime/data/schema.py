@@ -958,6 +958,46 @@ def localize(times: pd.Series, tz: str, keys: pd.DataFrame | None = None,
                      name=times.name)
 
 
+# A value this many robust deviations (1.4826 x MAD) from its series' median is reported.
+OUTLIER_DEVIATIONS = 50.0
+
+
+def extreme_values(panel: Panel) -> np.ndarray:
+    """``[T, G]`` mask of values absurdly far from the rest of their series.
+
+    A value counts when it lies more than :data:`OUTLIER_DEVIATIONS` robust deviations
+    (1.4826 x the median absolute deviation) from its series' median. Series with
+    fewer than 8 values or no spread (constant most of the time) have none.
+    """
+    values = panel.values
+    out = np.zeros(values.shape, dtype=bool)
+    for g in range(values.shape[1]):
+        col = values[:, g]
+        seen = col[~np.isnan(col)]
+        if len(seen) < 8:
+            continue
+        med = np.median(seen)
+        spread = 1.4826 * np.median(np.abs(seen - med))
+        if spread > 0:
+            out[:, g] = np.abs(np.nan_to_num(col - med)) > OUTLIER_DEVIATIONS * spread
+    return out
+
+
+def _report_extremes(panel: Panel, value: str) -> None:
+    extreme = extreme_values(panel)
+    if not extreme.any():
+        return
+    rows, cols = np.nonzero(extreme)
+    labels = panel.series_labels()
+    shown = "; ".join(
+        f"{labels[g]} at {panel.index[t]}: {panel.values[t, g]:g}"
+        for t, g in list(zip(rows, cols))[:3]
+    )
+    print(f"datamime: {len(rows):,} extreme value(s) of {value!r}, over "
+          f"{OUTLIER_DEVIATIONS:g} robust deviations from their series' median (e.g. {shown}); "
+          "they are kept: if they are errors, mark them invalid (data.valid) or remove them")
+
+
 def _report_missing(raw: pd.Series, column: str) -> None:
     markers = missing_markers(raw)
     if markers:
@@ -1073,6 +1113,8 @@ def prepare(
     long, freq = _place_on_grid(long, time, groups, value, agg, verbose, every)
     long = long.sort_values(keys, kind="stable").reset_index(drop=True)
     panel = panel_from_long(long, time, groups, value, freq)
+    if verbose:
+        _report_extremes(panel, value)
 
     observed = long[value].to_numpy()
     schema = Schema(
