@@ -82,26 +82,30 @@ def _well_formed(draw):
                          max_size=n_series, unique=True)) if group_cols else [()]
     numbers = st.one_of(st.integers(-10**6, 10**6).map(float),
                         st.floats(-1e9, 1e9, allow_nan=False, allow_infinity=False))
-    rows = []
+    markers = st.sampled_from(["", "NA", "n/a", "<LD", "<LQ", "ND", "n.d.", "#N/A", "--", "nan"])
+    rows, gaps = [], []
     for i, key in enumerate(keys):
         kept = draw(st.lists(st.booleans(), min_size=n_times, max_size=n_times))
         kept[0] = True  # every series has a value
         for t, keep in zip(grid, kept):
             if keep or i == 0:  # the first series is complete: the grid is known
                 rows.append((*key, t, draw(numbers)))
+            elif draw(st.integers(0, 3)) == 0:  # a row saying "no value"
+                gaps.append((*key, t, draw(markers)))
     expected = pd.DataFrame(rows, columns=[*group_cols, time_col, value_col])
-    return expected, fmt, dayfirst, draw(st.sampled_from(["frame", "csv", "csv-comma"])), \
+    missing = pd.DataFrame(gaps, columns=[*group_cols, time_col, value_col])
+    return expected, missing, fmt, dayfirst, draw(st.sampled_from(["frame", "csv", "csv-comma"])), \
         draw(st.sampled_from([";", ",", "\t", "|"])), draw(st.booleans())
 
 
 @SETTINGS
 @given(_well_formed())
 def test_well_formed_tables_come_back_intact(case):
-    expected, fmt, dayfirst, kind, sep, shuffle = case
+    expected, missing, fmt, dayfirst, kind, sep, shuffle = case
     time_col, value_col = expected.columns[-2], expected.columns[-1]
     groups = list(expected.columns[:-2])
-    table = expected.copy()
-    table[time_col] = table[time_col].dt.strftime(fmt)
+    table = pd.concat([expected.astype({value_col: object}), missing], ignore_index=True)
+    table[time_col] = pd.to_datetime(table[time_col]).dt.strftime(fmt)
     if shuffle:
         table = table.sample(frac=1.0, random_state=0)
     if kind == "frame":
@@ -109,7 +113,8 @@ def test_well_formed_tables_come_back_intact(case):
     else:
         decimal = "," if kind == "csv-comma" and sep != "," else "."
         text = table.copy()
-        text[value_col] = [repr(v).replace(".", decimal) for v in text[value_col]]
+        text[value_col] = [v if isinstance(v, str) else repr(v).replace(".", decimal)
+                           for v in text[value_col]]
         source = _as_csv(text, sep)
     panel, schema, long = prepare(source, time=time_col, groups=groups, value=value_col,
                                   dayfirst=dayfirst, verbose=False)
@@ -137,7 +142,8 @@ _DATES = st.builds(
 _CELL = st.one_of(
     st.sampled_from(_JUNK), _DATES, st.text(max_size=6),
     st.integers(-10**12, 10**12), st.floats(), st.none(), st.just(np.nan),
-    st.sampled_from([pd.Timestamp("2022-01-01"), pd.NaT, True, "2022-03-27 02:30"]),
+    st.sampled_from([pd.Timestamp("2022-01-01"), pd.NaT, True, "2022-03-27 02:30",
+                     "2023-10-29 02:00", "2022-01-01 10:00:03", "2022-01-01 11:00:58"]),
 )
 
 
@@ -169,7 +175,9 @@ def _roles(draw, df):
     return {"time": draw(pick), "value": draw(pick), "groups": draw(groups),
             "dayfirst": draw(st.sampled_from([None, True, False])),
             "valid": draw(st.none() | st.sampled_from(names)) if draw(st.integers(0, 4)) == 0
-            else None}
+            else None,
+            "agg": draw(st.sampled_from([None, None, "mean", "last", "avg"])),
+            "tz": draw(st.sampled_from([None, None, "Europe/Paris", "UTC", "Nowhere/Land"]))}
 
 
 @SETTINGS

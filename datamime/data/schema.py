@@ -153,7 +153,8 @@ def _row_number(values: pd.Series, position: int) -> int:
 def _strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Stripped text of each cell and a mask of empty / missing cells."""
     missing = values.isna().to_numpy()
-    text = values.astype(str).str.strip()
+    # pandas 3 keeps None/NaN as missing through astype(str): make them "" first
+    text = values.astype(object).where(~missing, "").astype(str).str.strip()
     empty = missing | (text == "").to_numpy()
     return text, empty
 
