@@ -304,3 +304,29 @@ def test_one_outlier_does_not_shift_its_own_series():
     syn.fit(_odd_series(), time="t", groups=["site"], value="v")
     out = syn.sample(length=96, integer=False, positive=False)
     assert np.median(out.loc[out["site"] == "noisy", "v"]) < 100
+
+
+def test_train_script_config_passes_agg_and_tz(tmp_path):
+    from datamime.pipeline import sample, train
+    from tests.conftest import compose_config
+
+    clock = _paris_clock("2023-10-28 00:00", "2023-10-30 00:00")
+    rows = [f"{c};{s};{i % 24}" for s in "AB" for i, c in enumerate(clock)]
+    rows.append(f"{clock[5]};A;100")  # a duplicated key
+    path = _write(tmp_path, "date;site;valeur\n" + "\n".join(rows) + "\n")
+    base = ["data=csv", f"data.path={path}", "data.time=date", "data.groups=[site]",
+            "data.value=valeur", "model=seasonal_bootstrap", "verbose=false",
+            f"model_dir={tmp_path / 'model'}"]
+    cfg = compose_config("train", base)
+    assert cfg.data.agg is None and cfg.data.tz is None
+    with pytest.raises(DataError, match="duplicated"):
+        train(cfg)
+    _, objects = train(compose_config("train", [*base, "data.agg=max", "data.tz=Europe/Paris"]))
+    syn = objects["synthesizer"]
+    assert syn.schema.tz == "Europe/Paris" and syn.panel.values[5, 0] == 100
+    out = tmp_path / "out.csv"
+    cfg = compose_config("sample", [f"model_dir={tmp_path / 'model'}", f"out={out}",
+                                    "verbose=false", "length=30", "plot=false"])
+    sample(cfg)
+    lines = out.read_text().splitlines()
+    assert lines[1].startswith("A;28/10/2023 02:00")  # local clock time, like the input
