@@ -2,9 +2,11 @@
 
 :func:`prepare` is the single boundary between user data and the rest of datamime:
 it reads the table, guesses whichever roles (time, groups, value) were not given,
-parses times and numbers strictly, checks that every (groups, time) key is unique
-and on a regular grid, and reports any problem as a one-line :class:`DataError`
-naming the column, row and text at fault.
+parses times (localising them with ``tz``) and numbers (missing markers as NaN) strictly,
+checks that every (groups, time) key is unique (or combines duplicates with ``agg``),
+puts the times on a regular grid (jittered clocks snapped, with a printed rule), and
+reports any problem as a one-line :class:`DataError` naming the column, row and text
+at fault.
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ class Schema:
         n_series: number of series.
         start: first timestamp (ISO 8601).
         end: last timestamp (ISO 8601).
-        tz: ``"UTC"`` when the input carried UTC offsets (times converted to UTC
-            and stored without zone), else None.
+        tz: the IANA zone given as ``data.tz`` (naive local clock times localised,
+            converted to UTC and stored without zone; output is written back in that
+            zone), else ``"UTC"`` when the input carried UTC offsets (converted to UTC),
+            else None. Optional, so schemas saved before it existed still load.
     """
 
     time: str
