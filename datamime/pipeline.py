@@ -40,7 +40,8 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     generator = instantiate(cfg.model)
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
-            sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"))
+            sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"), agg=data.get("agg"),
+            tz=data.get("tz"))
     model_dir = syn.save(cfg.model_dir)
     schema = syn.schema
     metrics = {
@@ -95,7 +96,7 @@ def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     schema = syn.schema
     roles = {"time": schema.time, "groups": schema.groups, "value": schema.value,
-             "verbose": False}
+             "verbose": False, "tz": schema.tz if schema.tz != "UTC" else None}
     real = syn.panel if cfg.real is None else prepare(str(cfg.real), **roles)[0]
     generated = prepare(str(cfg.generated), **roles)[0]
     metrics = compare(real, generated, seed=cfg.seed)

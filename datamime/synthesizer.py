@@ -97,12 +97,17 @@ class Synthesizer:
         sep: str | None = None,
         dayfirst: bool | None = None,
         valid: str | None = None,
+        agg: str | None = None,
+        tz: str | None = None,
     ) -> Synthesizer:
         """Learn every series of a long table (a path to CSV/Excel/Parquet, or a DataFrame).
 
         Roles left as None are guessed (and the guess printed when verbose);
         ``groups=[]`` means the table holds a single series. ``valid`` names a validity
-        column whose not-valid rows are treated as missing. A ``.yaml`` path is a sketch
+        column whose not-valid rows are treated as missing. ``agg`` (mean, sum, min, max,
+        median, first, last) combines duplicated (series, time) rows instead of refusing
+        them. ``tz`` (an IANA zone such as ``Europe/Paris``) reads naive times as local
+        clock times; the output is then written in that zone too. A ``.yaml`` path is a sketch
         (:mod:`datamime.sketch`): its pseudo-sample is learned, with the sketch's roles.
         """
         if isinstance(data, (str, os.PathLike)) and str(data).lower().endswith((".yaml", ".yml")):
@@ -113,7 +118,7 @@ class Synthesizer:
             sep = dayfirst = valid = None
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
-                                             valid=valid)
+                                             valid=valid, agg=agg, tz=tz)
         self.windows = ObservationWindows.fit(self.panel.values, self.panel.index,
                                               self.panel.freq)
         said = self.windows.describe(self.panel.series_labels())
@@ -224,7 +229,7 @@ class Synthesizer:
         values = C.apply(np.asarray(values, dtype=np.float64), rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
-        out = panel_to_long(values, index, keys, schema.time, schema.value)
+        out = panel_to_long(values, index, keys, schema.time, schema.value, tz=schema.tz)
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
             open_ = self.windows.open_at(index)  # new series: open at every hour
             open_ = np.hstack([open_, np.ones((len(index), len(keys) - panel.n_series), bool)])
@@ -241,6 +246,8 @@ class Synthesizer:
         """
         panel, schema = self._require_fit()
         times = pd.DatetimeIndex(table[schema.time])
+        if times.tz is not None:  # local clock times (schema.tz): back to naive UTC
+            times = times.tz_convert("UTC").tz_localize(None)
         if index is None:
             index = pd.date_range(times.min(), times.max(), freq=panel.freq)
         rows = index.get_indexer(times)

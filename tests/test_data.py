@@ -442,10 +442,13 @@ def test_prepare_bad_value_names_row(tmp_path):
         prepare(_write(tmp_path, text), time="t", groups=[], value="v", verbose=False)
 
 
-def test_prepare_off_grid_time_raises(tmp_path):
+def test_prepare_stray_time_refines_the_grid_without_moving_it(tmp_path):
+    # an exact half-hour among hours: a 30 min grid keeps every time as written
     text = "t,v\n2022-01-01 00:00,1\n2022-01-01 01:00,2\n2022-01-01 02:00,3\n2022-01-01 02:30,4\n"
-    with pytest.raises(DataError, match=r"off the h grid.*2022-01-01 02:30"):
-        prepare(_write(tmp_path, text), verbose=False)
+    panel, schema, long = prepare(_write(tmp_path, text), verbose=False)
+    assert schema.freq == "30min" and panel.n_steps == 6
+    assert long["t"].dt.strftime("%H:%M").tolist() == ["00:00", "01:00", "02:00", "02:30"]
+    assert long["v"].tolist() == [1, 2, 3, 4]
 
 
 def test_prepare_no_values_raises(tmp_path):

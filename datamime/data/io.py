@@ -30,13 +30,36 @@ EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 SEPARATORS = (";", ",", "\t", "|")
 
-# Cells that mean "no value" (compared after stripping whitespace).
+# Cells that mean "no value": compared after stripping whitespace, ignoring case. Besides the
+# usual empty / NA / null, the no-data and detection-limit markers of measurement exports
+# (<LD "limite de detection", <LQ, <DL, ND "not detected", #N/A from spreadsheets, --).
 NA_TOKENS = frozenset(
-    {"", "NA", "N/A", "n/a", "na", "nan", "NaN", "NAN", "null", "NULL", "None", "-"}
+    {"", "NA", "N/A", "n/a", "na", "nan", "NaN", "NAN", "null", "NULL", "None", "-",
+     "--", "---", "#N/A", "#NA", "N.A.", "n.a.", "ND", "n.d.", "N.D.", "nd",
+     "<LD", "<LQ", "<DL", "<LOD", "<LOQ", "<QL", "<ql", "<ld", "<lq", "<dl"}
 )
+_NA_LOWER = frozenset(t.lower() for t in NA_TOKENS)
+# "<0.5", "< 2": below a detection limit, so unknown (missing), never zero or the limit.
+_BELOW_LIMIT = re.compile(r"^<\s*\d")
+
+
+def na_cells(cells: pd.Series) -> np.ndarray:
+    """Mask of the cells that mean "no value" (see :data:`NA_TOKENS`, and ``<number``).
+
+    Args:
+        cells: a column of any dtype; non-text cells are missing when they are NA.
+
+    Returns:
+        A bool array, True for an empty cell, a missing marker or a detection limit.
+    """
+    missing = cells.isna().to_numpy()
+    text = cells.astype(str).str.strip()
+    marker = text.str.lower().isin(_NA_LOWER).to_numpy()
+    below = text.str.match(_BELOW_LIMIT).to_numpy(dtype=bool, na_value=False)
+    return missing | marker | below
 
 _SNIFF_LINES = 30
-_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?$")
+_COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -78,6 +101,7 @@ def read_table(
         df.columns = [str(c).strip() for c in df.columns]
         if df.shape[1] == 0:
             raise DataError("the table has no columns")
+        _check_unique_names(df, "the table")
         if len(df) == 0:
             raise DataError("the table has no rows")
         return df, TableFormat(sep=None, decimal=_detect_decimal(df, None), kind="frame")
@@ -101,6 +125,7 @@ def read_table(
     df.columns = [str(c).strip() for c in df.columns]
     if df.shape[1] == 0:
         raise DataError(f"{path} is empty; give a table with a header row and data rows")
+    _check_unique_names(df, str(path))
     df = _drop_empty_rows(df)
     if len(df) == 0:
         raise DataError(f"{path} has a header but no data rows; add some rows")
@@ -109,6 +134,14 @@ def read_table(
     else:
         fmt.decimal = _detect_decimal(df, fmt.sep)
     return df, fmt
+
+
+def _check_unique_names(df: pd.DataFrame, where: str) -> None:
+    """Column names must differ once stripped (``"a"`` and ``" a"`` are the same name)."""
+    names = pd.Index(df.columns)
+    if names.has_duplicates:
+        dup = names[names.duplicated()][0]
+        raise DataError(f"column {dup!r} appears more than once in {where}; rename one of them")
 
 
 def _normalise_sep(sep: str) -> str:
@@ -223,7 +256,7 @@ def _detect_decimal(df: pd.DataFrame, sep: str | None) -> str:
         if not _is_text(col):
             continue
         cells = pd.Series(col.dropna().astype(str).str.strip().unique())
-        cells = cells[~cells.isin(NA_TOKENS)]
+        cells = cells[~na_cells(cells)]
         if cells.empty:
             continue
         sample = cells.iloc[:2000]

@@ -96,13 +96,34 @@ def panel_from_long(
 
 
 def panel_to_long(
-    values: np.ndarray, index: pd.DatetimeIndex, keys: pd.DataFrame, time: str, value: str
+    values: np.ndarray,
+    index: pd.DatetimeIndex,
+    keys: pd.DataFrame,
+    time: str,
+    value: str,
+    tz: str | None = None,
 ) -> pd.DataFrame:
-    """Melt ``[T, G]`` values into a long table sorted by series then time."""
+    """Melt ``[T, G]`` values into a long table sorted by series then time.
+
+    Args:
+        values: ``[T, G]`` array. index: the ``T`` timestamps (naive UTC when ``tz``).
+        keys: ``[G, C]`` identifying values. time, value: output column names.
+        tz: the sample's IANA zone (``Schema.tz``): times come out as local clock times
+            in that zone (tz-aware); None or ``"UTC"`` leaves them as they are.
+
+    Returns:
+        The long table: group columns, time, value.
+    """
     n_steps, n_series = values.shape
+    index = pd.DatetimeIndex(index)
     out = {}
     for col in keys.columns:
         out[col] = np.repeat(keys[col].to_numpy(), n_steps)
-    out[time] = np.tile(index.to_numpy(), n_series)
+    if tz and tz != "UTC":
+        utc = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+        times = pd.DatetimeIndex(np.tile(utc.to_numpy(), n_series))
+        out[time] = times.tz_localize("UTC").tz_convert(tz)
+    else:
+        out[time] = np.tile(index.to_numpy(), n_series)
     out[value] = values.T.reshape(-1)  # [G, T] -> [G*T]
     return pd.DataFrame(out, columns=[*keys.columns, time, value])

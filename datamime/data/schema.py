@@ -2,9 +2,11 @@
 
 :func:`prepare` is the single boundary between user data and the rest of datamime:
 it reads the table, guesses whichever roles (time, groups, value) were not given,
-parses times and numbers strictly, checks that every (groups, time) key is unique
-and on a regular grid, and reports any problem as a one-line :class:`DataError`
-naming the column, row and text at fault.
+parses times (localising them with ``tz``) and numbers (missing markers as NaN) strictly,
+checks that every (groups, time) key is unique (or combines duplicates with ``agg``),
+puts the times on a regular grid (jittered clocks snapped, with a printed rule), and
+reports any problem as a one-line :class:`DataError` naming the column, row and text
+at fault.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
 
-from datamime.data.io import NA_TOKENS, read_table
+from datamime.data.io import na_cells, read_table
 from datamime.data.panel import Panel, panel_from_long
 from datamime.errors import DataError
 
@@ -48,8 +50,10 @@ class Schema:
         n_series: number of series.
         start: first timestamp (ISO 8601).
         end: last timestamp (ISO 8601).
-        tz: ``"UTC"`` when the input carried UTC offsets (times converted to UTC
-            and stored without zone), else None.
+        tz: the IANA zone given as ``data.tz`` (naive local clock times localised,
+            converted to UTC and stored without zone; output is written back in that
+            zone), else ``"UTC"`` when the input carried UTC offsets (converted to UTC),
+            else None. Optional, so schemas saved before it existed still load.
     """
 
     time: str
@@ -153,7 +157,8 @@ def _row_number(values: pd.Series, position: int) -> int:
 def _strings(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Stripped text of each cell and a mask of empty / missing cells."""
     missing = values.isna().to_numpy()
-    text = values.astype(str).str.strip()
+    # pandas 3 keeps None/NaN as missing through astype(str): make them "" first
+    text = values.astype(object).where(~missing, "").astype(str).str.strip()
     empty = missing | (text == "").to_numpy()
     return text, empty
 
@@ -304,6 +309,24 @@ def parse_times(
 # ---------------------------------------------------------------------------
 
 
+def missing_markers(values: pd.Series) -> dict[str, int]:
+    """How many cells of a raw value column mean "no value", by marker as written.
+
+    Returns:
+        ``{marker: count}`` (an empty cell shown as ``""``), most frequent first;
+        empty when nothing is missing.
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        n = int(values.isna().sum())
+        return {"NaN": n} if n else {}
+    missing = na_cells(values)
+    if not missing.any():
+        return {}
+    cells = values[missing]
+    shown = cells.astype(object).where(cells.notna(), "NaN").astype(str).str.strip()
+    return {str(k): int(v) for k, v in shown.value_counts(sort=True).items()}
+
+
 def parse_values(values: pd.Series, decimal: str = ".", column: str = "value") -> pd.Series:
     """Parse a column of numbers; missing markers become NaN, never zero.
 
@@ -314,7 +337,8 @@ def parse_values(values: pd.Series, decimal: str = ".", column: str = "value") -
 
     Returns:
         float64 values with the same index; NaN marks a missing value
-        (empty, ``NA``, ``N/A``, ``nan``, ``null``, ``-``...).
+        (empty, ``NA``, ``N/A``, ``nan``, ``null``, ``-``, ``--``, ``#N/A``, ``ND``,
+        ``n.d.``, detection limits ``<LD``, ``<LQ``, ``<DL``, ``<0.5``...; any case).
 
     Raises:
         DataError: a cell that is neither a number nor a missing marker, or an
@@ -327,7 +351,7 @@ def parse_values(values: pd.Series, decimal: str = ".", column: str = "value") -
         out = out.astype(np.float64)
     else:
         text, empty = _strings(values)
-        empty |= text.isin(NA_TOKENS).to_numpy()
+        empty |= na_cells(text)
         codes, uniques = pd.factorize(text)
         cleaned = pd.Series(uniques, dtype=object)
         if decimal == ",":
@@ -461,7 +485,7 @@ def _tokens(name: str) -> list[str]:
 
 
 def _looks_numeric(uniques: pd.Series) -> tuple[bool, np.ndarray]:
-    cells = uniques[~uniques.isin(NA_TOKENS)]
+    cells = uniques[~na_cells(uniques)]
     if cells.empty:
         return False, np.array([])
     nums = pd.to_numeric(cells, errors="coerce")
@@ -699,30 +723,118 @@ def _describe(source: str | os.PathLike | pd.DataFrame) -> str:
     return "the table" if isinstance(source, pd.DataFrame) else str(source)
 
 
-def _check_grid(times: pd.Series, freq: str, column: str, n_series: int) -> None:
-    start, end = times.min(), times.max()
+def _check_grid_size(start: pd.Timestamp, end: pd.Timestamp, freq: str, column: str,
+                     n_series: int) -> None:
+    offset = to_offset(freq)
+    if isinstance(offset, Tick):
+        n_steps = (end - start).value // pd.Timedelta(offset).value + 1
+    else:
+        n_steps = len(pd.date_range(start, end, freq=freq))
+    if n_steps > MAX_STEPS or n_steps * n_series > MAX_CELLS:
+        raise DataError(
+            f"column '{column}': a grid of step {freq!r} from {start} to {end} has "
+            f"{n_steps:,} steps for {n_series} series, too many; check the time column or "
+            "resample the data"
+        )
+
+
+def _off_grid(times: pd.Series, freq: str) -> np.ndarray:
+    """Mask of the times that are not on the ``freq`` grid starting at the first time."""
+    start = times.min()
     offset = to_offset(freq)
     if isinstance(offset, Tick):
         step = pd.Timedelta(offset).value
-        span = (end - start).value
-        n_steps = span // step + 1
-        if n_steps > MAX_STEPS or n_steps * n_series > MAX_CELLS:
+        return ((times - start).to_numpy().astype(np.int64) % step) != 0
+    return ~times.isin(pd.date_range(start, times.max(), freq=freq)).to_numpy()
+
+
+def _series_steps(long: pd.DataFrame, time: str, groups: list[str]) -> np.ndarray:
+    """Positive steps (ns) between consecutive times of each series; of all times if none."""
+    ordered = long.sort_values([*groups, time], kind="stable")
+    ns = ordered[time].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    steps = np.diff(ns)
+    if groups:
+        same = (ordered[groups].iloc[1:].to_numpy() == ordered[groups].iloc[:-1].to_numpy())
+        steps = steps[same.all(axis=1)]
+    steps = steps[steps > 0]
+    if not len(steps):
+        steps = np.diff(np.unique(ns))
+    return steps
+
+
+# Steps a jittered clock is rounded to: the one nearest (in ratio) to the typical step.
+_NICE_STEPS = ("1s", "2s", "5s", "10s", "15s", "20s", "30s", "1min", "2min", "5min", "10min",
+               "15min", "20min", "30min", "1h", "2h", "3h", "4h", "6h", "8h", "12h", "1D", "2D",
+               "7D")
+# An exact grid finer than the typical step / this factor is taken for jitter, not a grid.
+_MAX_SUBSTEPS = 4
+AGGREGATIONS = ("mean", "sum", "min", "max", "median", "first", "last")
+
+
+def _nice_step(step_ns: float) -> pd.Timedelta:
+    cands = [pd.Timedelta(c) for c in _NICE_STEPS]
+    return min(cands, key=lambda c: abs(np.log(c.value / step_ns)))
+
+
+def _place_on_grid(
+    long: pd.DataFrame, time: str, groups: list[str], value: str, agg: str | None,
+    verbose: bool, every: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, str]:
+    """Find the time grid and put every time on it; return the table and the grid's alias.
+
+    The grid is, in this order: the inferred frequency when every time is on it; else the
+    exact grid of the greatest common step when it is not much finer than the typical
+    step (nothing moves); else, for jittered clocks, the typical step within a series
+    rounded to a round unit, each time moved to its nearest slot and the rows of one
+    series landing in one slot combined by ``agg`` (mean by default). ``every`` (the
+    groups and times of all rows, including those without a value) is what the grid is
+    inferred from; it defaults to ``long``.
+
+    Raises:
+        DataError: fewer than two distinct times, a month-based grid with off-grid
+            times, or a grid too large.
+    """
+    every = long if every is None else every
+    times, all_times = long[time], every[time]
+    n_series = len(long[groups].drop_duplicates()) if groups else 1
+    freq = infer_freq(all_times)
+    start, end = times.min(), times.max()
+    if not isinstance(to_offset(freq), Tick) or not _off_grid(all_times, freq).any():
+        _check_grid_size(start, end, freq, time, n_series)
+        off = _off_grid(times, freq)
+        if off.any():
+            example = times.iloc[int(np.flatnonzero(off)[0])]
             raise DataError(
-                f"column '{column}': a {freq} grid from {start} to {end} has {n_steps:,} steps "
-                f"for {n_series} series, too many; check the time column or resample the data"
+                f"column '{time}': {int(off.sum())} time(s) are off the {freq} grid starting at "
+                f"{start}, e.g. {example}; make the steps regular or filter those rows"
             )
-        off = ((times - start).to_numpy().astype(np.int64) % step) != 0
-    else:
-        grid = pd.date_range(start, end, freq=freq)
-        if len(grid) * n_series > MAX_CELLS:
-            raise DataError(f"column '{column}': the {freq} grid is too large; resample the data")
-        off = ~times.isin(grid).to_numpy()
-    if off.any():
-        example = times.iloc[int(np.flatnonzero(off)[0])]
-        raise DataError(
-            f"column '{column}': {int(off.sum())} time(s) are off the {freq} grid starting at "
-            f"{start}, e.g. {example}; make the steps regular or filter those rows"
-        )
+        return long, freq
+    ns = np.unique(all_times.to_numpy().astype("datetime64[ns]").astype(np.int64))
+    common = int(np.gcd.reduce(ns[1:] - ns[0]))
+    typical = float(np.median(_series_steps(every, time, groups)))
+    if common * _MAX_SUBSTEPS >= typical:
+        freq = _alias_of_delta(pd.Timedelta(common, unit="ns"))
+        _check_grid_size(start, end, freq, time, n_series)
+        return long, freq
+    step = _nice_step(typical)
+    freq = _alias_of_delta(step)
+    snapped = times.dt.round(step)
+    _check_grid_size(snapped.min(), snapped.max(), freq, time, n_series)
+    moved = int((snapped != times).sum())
+    long = long.assign(**{time: snapped})
+    keys = [*groups, time]
+    clash = long.duplicated(subset=keys, keep=False)
+    n_slots = int(long.loc[clash.to_numpy(), keys].drop_duplicates().shape[0])
+    rule = agg or "mean"
+    if n_slots:
+        long = long.groupby(keys, sort=False, as_index=False, dropna=False)[value].agg(rule)
+    if verbose:
+        combined = (f"; {n_slots:,} slot(s) holding several rows of one series combined by "
+                    f"{rule}" if n_slots else "")
+        print(f"datamime: {moved:,} of {len(times):,} times were off a regular grid and moved "
+              f"to the nearest {freq} step (typical step {pd.Timedelta(int(typical), unit='ns')}, "
+              f"grid {freq} from {snapped.min()}){combined}")
+    return long, freq
 
 
 _VALID = {"1", "true", "yes", "y", "t", "oui", "o", "valid", "ok", "1.0"}
@@ -743,6 +855,163 @@ def parse_validity(flags: pd.Series, column: str = "valid") -> pd.Series:
     return pd.Series(ok.to_numpy(), index=flags.index)
 
 
+# Zones whose repeated autumn hour explains duplicated times on a DST night.
+_DST_ZONES = ("Europe/Paris", "Europe/London", "America/New_York", "America/Chicago",
+              "America/Denver", "America/Los_Angeles", "Australia/Sydney", "Pacific/Auckland")
+
+
+def _dst_hint(times: pd.Series) -> str:
+    """A hint at data.tz when the duplicated times all lie in one repeated DST hour."""
+    t0, t1 = times.min(), times.max()
+    if t1 - t0 >= pd.Timedelta(hours=1) or t0.floor("h") != t1.floor("h"):
+        return ""
+    for zone in _DST_ZONES:
+        try:
+            t0.tz_localize(zone, ambiguous="raise", nonexistent="raise")
+        except pytz_errors():
+            return (f"; they all fall in the hour repeated when clocks go back (e.g. {zone}): "
+                    f"if the times are local clock times, give the zone (data.tz={zone})")
+    return ""
+
+
+def pytz_errors() -> tuple[type[Exception], ...]:
+    """Exceptions pandas raises for an ambiguous or missing local time.
+
+    ValueError in pandas 3; pandas 2 raised pytz's errors, which are not ValueErrors.
+    """
+    try:
+        import pytz
+    except ImportError:
+        return (ValueError,)
+    return (pytz.InvalidTimeError, ValueError)
+
+
+def _duplicates(
+    long: pd.DataFrame, keys: list[str], value: str, agg: str | None, where: str, verbose: bool
+) -> pd.DataFrame:
+    """Combine duplicated (groups, time) keys by ``agg``, or raise a DataError listing them."""
+    dup = long.duplicated(subset=keys, keep=False).to_numpy()
+    if not dup.any():
+        return long
+    rows = long.loc[dup, keys].drop_duplicates()
+    if agg is None:
+        shown = "; ".join(
+            "(" + ", ".join(str(v) for v in row) + ")"
+            for row in rows.head(5).itertuples(index=False)
+        )
+        raise DataError(
+            f"{len(rows)} duplicated ({', '.join(keys)}) key(s) in {where}, e.g. {shown}; "
+            "add the column that tells these rows apart to data.groups, remove the duplicates, "
+            f"or combine them (data.agg={'|'.join(AGGREGATIONS)})" + _dst_hint(rows[keys[-1]])
+        )
+    long = long.groupby(keys, sort=False, as_index=False, dropna=False)[value].agg(agg)
+    if verbose:
+        print(f"datamime: {len(rows):,} duplicated ({', '.join(keys)}) key(s) "
+              f"({int(dup.sum()):,} rows) combined by {agg} (data.agg)")
+    return long
+
+
+def _check_zone(tz: str | None) -> str | None:
+    if tz is None:
+        return None
+    try:
+        pd.Timestamp("2020-01-01").tz_localize(str(tz))
+    except Exception:  # noqa: BLE001 - pytz/zoneinfo raise different types for a bad name
+        raise DataError(f"data.tz={tz!r} is not a time zone; use an IANA name such as "
+                        "Europe/Paris, America/New_York or UTC") from None
+    return str(tz)
+
+
+def localize(times: pd.Series, tz: str, keys: pd.DataFrame | None = None,
+             column: str = "time") -> pd.Series:
+    """Naive local clock times in zone ``tz`` to naive UTC.
+
+    In the autumn hour that occurs twice, the first row of a series at a given clock
+    time is read as the first pass (summer time), the next one as the second pass.
+
+    Args:
+        times: naive datetimes. tz: IANA zone name.
+        keys: the identifying columns (row order is counted per series); None or
+            empty for a single series.
+        column: name used in error messages.
+
+    Raises:
+        DataError: a clock time that does not exist in the zone (spring gap).
+    """
+    local = pd.DatetimeIndex(times)
+    ambiguous = np.zeros(len(times), dtype=bool)
+    try:
+        local.tz_localize(tz, ambiguous="raise", nonexistent="raise")
+    except pytz_errors():
+        frame = pd.DataFrame({"_t": times.to_numpy()})
+        if keys is not None and len(keys.columns):
+            frame = pd.concat([keys.reset_index(drop=True), frame], axis=1)
+        # first occurrence of a (series, clock time): summer time (True), later ones: winter
+        ambiguous = (frame.groupby(list(frame.columns), sort=False).cumcount() == 0).to_numpy()
+    try:
+        aware = local.tz_localize(tz, ambiguous=ambiguous, nonexistent="NaT")
+    except pytz_errors() as exc:
+        raise DataError(f"column '{column}': cannot place the times in {tz}: {exc}") from None
+    missing = aware.isna()
+    if missing.any():
+        pos = int(np.flatnonzero(missing)[0])
+        raise DataError(
+            f"column '{column}', row {_row_number(times, pos)}: {times.iloc[pos]} does not exist "
+            f"in {tz} (the clocks jump forward that night); fix or drop the row"
+        )
+    return pd.Series(aware.tz_convert("UTC").tz_localize(None), index=times.index,
+                     name=times.name)
+
+
+# A value this many robust deviations (1.4826 x MAD) from its series' median is reported.
+OUTLIER_DEVIATIONS = 50.0
+
+
+def extreme_values(panel: Panel) -> np.ndarray:
+    """``[T, G]`` mask of values absurdly far from the rest of their series.
+
+    A value counts when it lies more than :data:`OUTLIER_DEVIATIONS` robust deviations
+    (1.4826 x the median absolute deviation) from its series' median. Series with
+    fewer than 8 values or no spread (constant most of the time) have none.
+    """
+    values = panel.values
+    out = np.zeros(values.shape, dtype=bool)
+    for g in range(values.shape[1]):
+        col = values[:, g]
+        seen = col[~np.isnan(col)]
+        if len(seen) < 8:
+            continue
+        med = np.median(seen)
+        spread = 1.4826 * np.median(np.abs(seen - med))
+        if spread > 0:
+            out[:, g] = np.abs(np.nan_to_num(col - med)) > OUTLIER_DEVIATIONS * spread
+    return out
+
+
+def _report_extremes(panel: Panel, value: str) -> None:
+    extreme = extreme_values(panel)
+    if not extreme.any():
+        return
+    rows, cols = np.nonzero(extreme)
+    labels = panel.series_labels()
+    shown = "; ".join(
+        f"{labels[g]} at {panel.index[t]}: {panel.values[t, g]:g}"
+        for t, g in list(zip(rows, cols))[:3]
+    )
+    print(f"datamime: {len(rows):,} extreme value(s) of {value!r}, over "
+          f"{OUTLIER_DEVIATIONS:g} robust deviations from their series' median (e.g. {shown}); "
+          "they are kept: if they are errors, mark them invalid (data.valid) or remove them")
+
+
+def _report_missing(raw: pd.Series, column: str) -> None:
+    markers = missing_markers(raw)
+    if markers:
+        shown = ", ".join(f"{k!r} x{v:,}" for k, v in list(markers.items())[:8])
+        more = f" and {len(markers) - 8} more" if len(markers) > 8 else ""
+        print(f"datamime: {sum(markers.values()):,} of {len(raw):,} cells of {column!r} read as "
+              f"missing (masked, never zero): {shown}{more}")
+
+
 def prepare(
     source: str | os.PathLike | pd.DataFrame,
     time: str | None = None,
@@ -752,6 +1021,8 @@ def prepare(
     dayfirst: bool | None = None,
     verbose: bool = True,
     valid: str | None = None,
+    agg: str | None = None,
+    tz: str | None = None,
 ) -> tuple[Panel, Schema, pd.DataFrame]:
     """Read, validate and shape a sample for the generators.
 
@@ -765,6 +1036,13 @@ def prepare(
         verbose: print the guessed roles, if any were guessed.
         valid: a validity column (1/0, true/false, yes/no, oui/non); rows it marks as
             not valid are treated as missing: masked in training, regenerated in the output.
+        agg: combine duplicated (groups, time) keys with ``mean``, ``sum``, ``min``,
+            ``max``, ``median``, ``first`` or ``last``; None: duplicates are an error.
+            Also combines the rows of one series that jittered times put in one slot
+            (mean when None).
+        tz: IANA zone (``Europe/Paris``) of naive local clock times: they are localised
+            (a repeated autumn hour resolved by row order), converted to UTC, and the
+            zone kept in the schema so that output can be written in local time.
 
     Returns:
         ``(panel, schema, long_df)``: the dense panel (NaN where the sample has no
@@ -774,8 +1052,13 @@ def prepare(
 
     Raises:
         DataError: any problem with the file, the columns, a cell, duplicated
-            (groups, time) keys, or an irregular time grid.
+            (groups, time) keys without ``agg``, an unknown ``agg`` or ``tz``, or a time
+            grid that cannot be built.
     """
+    if agg is not None and agg not in AGGREGATIONS:
+        raise DataError(f"data.agg={agg!r} is not an aggregation; use one of "
+                        f"{', '.join(AGGREGATIONS)} (or null to refuse duplicates)")
+    zone = _check_zone(tz)
     df, fmt = read_table(source, sep=sep)
     where = _describe(source)
     given = [c for c in (time, value, valid) if c is not None] + list(groups or [])
@@ -805,6 +1088,8 @@ def prepare(
 
     times, date_format, tz_aware = _parse_times(df[time], dayfirst, time)
     values = parse_values(df[value], fmt.decimal, value)
+    if verbose:
+        _report_missing(df[value], value)
     if valid is not None:
         ok = parse_validity(df[valid], valid)
         if verbose and (~ok).any():
@@ -814,7 +1099,10 @@ def prepare(
     long = pd.DataFrame({g: _as_text(df[g]) for g in groups})
     long[time] = times
     long[value] = values
+    if zone is not None and not tz_aware:
+        long[time] = localize(long[time], zone, long[groups] if groups else None, time)
     before = long[groups].drop_duplicates() if groups else None
+    every = long[[*groups, time]]
     long = long[long[value].notna()]
     if verbose and groups and not long.empty:
         gone = before.merge(long[groups].drop_duplicates(), how="left", indicator=True)
@@ -826,23 +1114,12 @@ def prepare(
         raise DataError(f"column '{value}' has no values in {where}")
 
     keys = [*groups, time]
-    dup = long.duplicated(subset=keys, keep=False).to_numpy()
-    if dup.any():
-        rows = long.loc[dup, keys].drop_duplicates()
-        shown = "; ".join(
-            "(" + ", ".join(str(v) for v in row) + ")"
-            for row in rows.head(5).itertuples(index=False)
-        )
-        raise DataError(
-            f"{len(rows)} duplicated ({', '.join(keys)}) key(s) in {where}, e.g. {shown}; "
-            "add the column that tells these rows apart to data.groups, or remove the duplicates"
-        )
-
-    freq = infer_freq(long[time])
-    n_series = len(long[groups].drop_duplicates()) if groups else 1
-    _check_grid(long[time], freq, time, n_series)
+    long = _duplicates(long, keys, value, agg, where, verbose)
+    long, freq = _place_on_grid(long, time, groups, value, agg, verbose, every)
     long = long.sort_values(keys, kind="stable").reset_index(drop=True)
     panel = panel_from_long(long, time, groups, value, freq)
+    if verbose:
+        _report_extremes(panel, value)
 
     observed = long[value].to_numpy()
     schema = Schema(
@@ -860,6 +1137,6 @@ def prepare(
         n_series=panel.n_series,
         start=panel.index[0].isoformat(),
         end=panel.index[-1].isoformat(),
-        tz="UTC" if tz_aware else None,
+        tz=zone if zone is not None else ("UTC" if tz_aware else None),
     )
     return panel, schema, long
