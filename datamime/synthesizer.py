@@ -93,7 +93,7 @@ class Synthesizer:
         data: str | os.PathLike | pd.DataFrame,
         time: str | None = None,
         groups: list[str] | None = None,
-        value: str | None = None,
+        value: str | list[str] | None = None,
         sep: str | None = None,
         dayfirst: bool | None = None,
         valid: str | None = None,
@@ -103,7 +103,8 @@ class Synthesizer:
         """Learn every series of a long table (a path to CSV/Excel/Parquet, or a DataFrame).
 
         Roles left as None are guessed (and the guess printed when verbose);
-        ``groups=[]`` means the table holds a single series. ``valid`` names a validity
+        ``groups=[]`` means the table holds a single series; ``value`` may list several
+        columns (temperature and humidity), learned jointly. ``valid`` names a validity
         column whose not-valid rows are treated as missing. ``agg`` (mean, sum, min, max,
         median, first, last) combines duplicated (series, time) rows instead of refusing
         them. ``tz`` (an IANA zone such as ``Europe/Paris``) reads naive times as local
@@ -211,6 +212,7 @@ class Synthesizer:
         index = self.date_range(length, start, end)
         try:
             rules = C.resolve(integer, positive, schema.integer, schema.min)
+            blocks = self._value_blocks(integer, positive)
         except ValueError as exc:
             raise SamplingError(str(exc)) from None
         if closed not in {"drop", "fill"}:
@@ -225,8 +227,13 @@ class Synthesizer:
                                     "sample's series")
             generator = generator.derive(extra)
             keys = pd.concat([panel.keys.astype(str), extra.keys], ignore_index=True)
-        values = generator.sample(index, seed=seed)
-        values = C.apply(np.asarray(values, dtype=np.float64), rules)
+        values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
+        if blocks is None:
+            values = C.apply(values, rules)
+        else:  # several value columns: each keeps its own constraints
+            variable = keys[schema.variable].astype(str).to_numpy()
+            for name, block_rules in blocks.items():
+                values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
         out = panel_to_long(values, index, keys, schema.time, schema.value, tz=schema.tz)
@@ -234,9 +241,40 @@ class Synthesizer:
             open_ = self.windows.open_at(index)  # new series: open at every hour
             open_ = np.hstack([open_, np.ones((len(index), len(keys) - panel.n_series), bool)])
             out = out[open_.T.reshape(-1)].reset_index(drop=True)
+        if blocks is not None:
+            return self._widen(out, blocks)
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out
+
+    def _value_blocks(self, integer: Any, positive: Any) -> dict[str, list] | None:
+        """Constraints of each value column when several were learned together, else None."""
+        panel, schema = self._require_fit()
+        if not schema.values:
+            return None
+        variable = panel.keys[schema.variable].astype(str).to_numpy()
+        blocks = {}
+        for name in schema.values:
+            seen = panel.values[:, variable == name]
+            seen = seen[np.isfinite(seen)]
+            whole = bool(seen.size and np.all(seen == np.round(seen)))
+            low = float(seen.min()) if seen.size else 0.0
+            blocks[name] = C.resolve(integer, positive, whole, low)
+        return blocks
+
+    def _widen(self, out: pd.DataFrame, blocks: dict[str, list]) -> pd.DataFrame:
+        """The long generated table back to the sample's wide shape, a column per value."""
+        schema = self.schema
+        others = [g for g in schema.groups if g != schema.variable]
+        wide = out.pivot(index=[*others, schema.time], columns=schema.variable,
+                         values=schema.value)
+        wide = wide.reindex(columns=schema.values).reset_index()
+        wide.columns.name = None
+        for name, rules in blocks.items():
+            if any(isinstance(r, C.Integer) for r in rules):
+                col = wide[name]
+                wide[name] = col.astype(np.int64) if col.notna().all() else col.astype("Int64")
+        return wide
 
     def to_panel(self, table: pd.DataFrame, index: pd.DatetimeIndex | None = None) -> Panel:
         """A generated long table back as a :class:`Panel` with the sample's series order.
@@ -245,6 +283,11 @@ class Synthesizer:
         (closed hours, see :meth:`sample`) become NaN.
         """
         panel, schema = self._require_fit()
+        if schema.values and schema.value not in table.columns:  # wide: one column per value
+            others = [g for g in schema.groups if g != schema.variable]
+            table = table.melt(id_vars=[*others, schema.time], value_vars=schema.values,
+                               var_name=schema.variable, value_name=schema.value)
+            table = table[table[schema.value].notna()]
         times = pd.DatetimeIndex(table[schema.time])
         if times.tz is not None:  # local clock times (schema.tz): back to naive UTC
             times = times.tz_convert("UTC").tz_localize(None)

@@ -54,6 +54,11 @@ class Schema:
             converted to UTC and stored without zone; output is written back in that
             zone), else ``"UTC"`` when the input carried UTC offsets (converted to UTC),
             else None. Optional, so schemas saved before it existed still load.
+        values: the value columns when several were learned together (``data.value``
+            a list, e.g. temperature and humidity); they are then one identifying column
+            ``variable`` of the panel, ``value`` its (internal) value column, and the
+            output is written wide again, one column per value column. None otherwise.
+        variable: the name of that identifying column (None with a single value column).
     """
 
     time: str
@@ -71,6 +76,8 @@ class Schema:
     start: str
     end: str
     tz: str | None = None
+    values: list[str] | None = None
+    variable: str | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable dict of the schema."""
@@ -91,7 +98,7 @@ class Schema:
             DataError: a required key is missing.
         """
         names = {f.name for f in fields(cls)}
-        required = names - {"tz"}
+        required = names - {"tz", "values", "variable"}
         missing = sorted(required - set(d))
         if missing:
             raise DataError(f"schema is missing {', '.join(missing)}")
@@ -1016,7 +1023,7 @@ def prepare(
     source: str | os.PathLike | pd.DataFrame,
     time: str | None = None,
     groups: list[str] | None = None,
-    value: str | None = None,
+    value: str | list[str] | None = None,
     sep: str | None = None,
     dayfirst: bool | None = None,
     verbose: bool = True,
@@ -1030,7 +1037,9 @@ def prepare(
         source: a table file (CSV/TXT/TSV, Excel, Parquet) or a DataFrame.
         time: time column; None to guess.
         groups: identifying columns; None to guess, ``[]`` for a single series.
-        value: value column; None to guess.
+        value: value column; None to guess. A list of several columns (temperature and
+            humidity) learns them jointly: they become the series of one more identifying
+            column (``Schema.variable``) and the output is written wide again.
         sep: separator of a text file; None to sniff.
         dayfirst: how to read ambiguous dates; None to detect.
         verbose: print the guessed roles, if any were guessed.
@@ -1061,8 +1070,20 @@ def prepare(
     zone = _check_zone(tz)
     df, fmt = read_table(source, sep=sep)
     where = _describe(source)
+    several: list[str] | None = None
+    if isinstance(value, (list, tuple)) or (value is not None and not isinstance(value, str)):
+        several = [str(v) for v in value]
+        if len(set(several)) != len(several) or not several:
+            raise DataError(f"data.value lists no column or a column twice: {several}")
+        _check_columns(df, several, where)
+        value = several[0] if len(several) == 1 else None
+        if len(several) == 1:
+            several = None
     given = [c for c in (time, value, valid) if c is not None] + list(groups or [])
     _check_columns(df, given, where)
+    if several is not None:
+        df, time, groups, value, variable = _stack_values(df, several, time, groups, fmt.decimal,
+                                                          verbose)
     if groups is not None and len(set(groups)) != len(groups):
         raise DataError(f"data.groups lists a column twice: {groups}")
     if time is not None and value is not None and time == value:
@@ -1138,5 +1159,43 @@ def prepare(
         start=panel.index[0].isoformat(),
         end=panel.index[-1].isoformat(),
         tz=zone if zone is not None else ("UTC" if tz_aware else None),
+        values=several,
+        variable=variable if several is not None else None,
     )
     return panel, schema, long
+
+
+def _free_name(df: pd.DataFrame, name: str) -> str:
+    while name in df.columns:
+        name += "_"
+    return name
+
+
+def _stack_values(
+    df: pd.DataFrame, columns: list[str], time: str | None, groups: list[str] | None,
+    decimal: str, verbose: bool,
+) -> tuple[pd.DataFrame, str, list[str], str, str]:
+    """Several value columns -> one, with a ``variable`` identifying column.
+
+    Each column is parsed on its own first, so a bad cell is named by its own column
+    and row. Returns the stacked frame and the roles that now apply to it.
+    """
+    for c in columns:
+        parse_values(df[c], decimal, c)  # errors name the real column
+    if time is None or groups is None:
+        roles = _guess(df.drop(columns=columns[1:]), time=time, groups=groups, value=columns[0])
+        if verbose:
+            print(f"datamime: guessed roles time={roles.time!r} groups={roles.groups!r} "
+                  "(set data.time / data.groups to change)")
+        time, groups = roles.time, [g for g in roles.groups if g not in columns]
+    for g in groups:
+        if g in columns or g == time:
+            raise DataError(f"column {g!r} cannot be both a group and the time or a value")
+    variable, value = _free_name(df, "variable"), _free_name(df, "value")
+    keep = [c for c in df.columns if c not in columns]
+    parts = [df[keep].assign(**{variable: c, value: df[c]}) for c in columns]
+    stacked = pd.concat(parts)  # the original row labels stay: errors still name rows
+    if verbose:
+        print(f"datamime: {len(columns)} value columns learned together "
+              f"({', '.join(columns)}) as the series of {variable!r}")
+    return stacked, time, [*groups, variable], value, variable
