@@ -1007,7 +1007,8 @@ def _report_extremes(panel: Panel, value: str) -> None:
     )
     print(f"datamime: {len(rows):,} extreme value(s) of {value!r}, over "
           f"{OUTLIER_DEVIATIONS:g} robust deviations from their series' median (e.g. {shown}); "
-          "they are kept: if they are errors, mark them invalid (data.valid) or remove them")
+          "they are kept in the sample, and the deep models learn them as gaps; if they are "
+          "errors, mark them invalid (data.valid) or remove them")
 
 
 def _report_missing(raw: pd.Series, column: str) -> None:

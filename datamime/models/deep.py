@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 
 from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
+from datamime.data.schema import extreme_values
 from datamime.data.transforms import (
     TINY_STEPS,
     InnovationPrior,
@@ -167,14 +168,17 @@ class DeepGenerator:
 
         pl.seed_everything(self.seed, workers=True, verbose=False)
         self.freq = panel.freq
-        self.scaler = SeriesScaler.fit(panel.values, self.transform)
-        z = self.scaler.transform(panel.values)  # [T, G]
+        # absurd readings (a broken sensor's 1e6 among values near 20) would set the
+        # series' scale; they are learned as gaps (prepare reports them)
+        values = np.where(extreme_values(panel), np.nan, panel.values)
+        self.scaler = SeriesScaler.fit(values, self.transform)
+        z = self.scaler.transform(values)  # [T, G]
         self.periods = learnable_periods(panel.index, panel.freq)
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [])
         z = z - self.profile.at(panel.index)
         self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
-        n_observed = int(np.median((~np.isnan(panel.values)).sum(0)))
+        n_observed = int(np.median((~np.isnan(values)).sum(0)))
         tiny = n_observed < TINY_STEPS
         if tiny:  # a few pairs cannot tell memory beyond a few steps
             self.whitener.phi = np.minimum(self.whitener.phi, _TINY_MAX_PHI)
