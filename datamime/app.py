@@ -591,6 +591,13 @@ def _train(path: str, content: str, roles: tuple, panel: Panel) -> tuple[str, di
     what = MODEL_LABELS[model] + (f", {epochs} epoch{'s' if epochs != 1 else ''}" if deep else "")
     st.success(f"Model trained ({what}) on {panel.n_series} series x {panel.n_steps} steps "
                f"in {entry['seconds']:.1f} s.")
+    syn = entry["syn"]
+    for note in getattr(syn, "notes", []):  # what the sample is too short to show
+        st.info(f"Note: {note}.")
+    windows = getattr(syn, "windows", None)
+    said = windows.describe(panel.series_labels()) if windows is not None else None
+    if said:
+        st.info(said[0].upper() + said[1:] + ".")
     if entry.get("loss_png"):
         with st.expander("Training loss", expanded=True):
             st.image(entry["loss_png"], width=420)

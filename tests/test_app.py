@@ -76,6 +76,8 @@ def test_app_example_train_generate_download():
     assert any(c.value == "4 series." for c in at.caption)
 
     _train_tiny(at)
+    # what three days cannot show is said in the page
+    assert any("too short to show a weekly cycle" in i.value for i in at.info)
     assert at.checkbox(key="integer").value is True  # the sample is whole numbers
     assert at.checkbox(key="positive").value is True  # ... and never negative
     assert str(at.date_input(key="start").value) == "2024-06-17"
