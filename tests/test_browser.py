@@ -92,6 +92,7 @@ def _settle(page, timeout: float = 120_000) -> None:
 def test_browser_upload_train_generate_download(app_url, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=60_000)  # a loaded 2-core machine renders pages in seconds
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
