@@ -185,6 +185,7 @@ class Synthesizer:
                 ``privacy="refuse"``.
         """
         panel, schema = self._require_fit()
+        privacy = "off" if privacy is False else privacy  # YAML reads a bare `off` as false
         if privacy not in PRIVACY_MODES:
             raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
         self.last_privacy = None

@@ -96,6 +96,16 @@ def test_constant_series_and_flat_days_are_left_out():
     assert report["n_checked"] == 4 * (real.n_series - 1) and report["n_copies"] == 0
 
 
+def test_mostly_one_value_days_are_not_judged():
+    real, _ = _split(days=8)
+    sparse = np.zeros(len(real.values))
+    sparse[np.arange(0, len(sparse), 24) + np.arange(8) % 24] = 1.0  # one 1 a day
+    real.values[:, 0] = sparse
+    report = check_copies(real, real.values[: 24 * 7])
+    assert report["n_series_checked"] == real.n_series - 1
+    assert report["n_checked"] == report["n_copies"] == 7 * (real.n_series - 1)
+
+
 def test_the_check_is_capped_and_cheap_for_a_year_of_119_series():
     real = _panel(days=3, n_groups=119)
     year = np.tile(real.values, (122, 1))[:8760] + np.random.default_rng(0).standard_normal(
