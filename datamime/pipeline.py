@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -87,17 +88,91 @@ def _privacy_mode(cfg: DictConfig) -> str:
     return value
 
 
+CHOICES = {
+    "trainer.accelerator": ("auto", "cpu", "gpu", "cuda", "mps"),
+    "model.transform": ("auto", "log1p", "none"),
+}
+NULLABLE_WHOLE = {"model.window": 2, "model.cpu_threads": 1}  # key: minimum when set
+
+
+def _packaged_defaults() -> dict[str, Any]:
+    """Default value of every scalar model/trainer setting in the packaged configs."""
+    root = Path(__file__).with_name("conf")
+    found: dict[str, Any] = {}
+    for group in ("model", "trainer"):
+        for file in sorted((root / group).glob("*.yaml")):
+            node = OmegaConf.load(file)
+            node.pop("defaults", None)
+            for key, value in _leaves(OmegaConf.to_container(node, resolve=False)):
+                if not (isinstance(value, str) and "${" in value):
+                    found.setdefault(f"{group}.{key}", value)
+    return found
+
+
+def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if not isinstance(tree, dict):
+        return [(prefix, tree)]
+    out = []
+    for key, value in tree.items():
+        if not str(key).startswith("_"):
+            out += _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    return out
+
+
+def _check_like_default(cfg: DictConfig, key: str, default: Any) -> None:
+    """A model/trainer setting must have the type of its packaged default."""
+    value = _setting(cfg, key)
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            raise ConfigError(f"{key}={value!r}: choose {', '.join(CHOICES[key])}")
+    elif key in NULLABLE_WHOLE:
+        _whole(cfg, key, minimum=NULLABLE_WHOLE[key], optional=True,
+               example=max(NULLABLE_WHOLE[key], 1))
+    elif key == "trainer.devices" and (value == "auto" or OmegaConf.is_list(value)):
+        return
+    elif isinstance(default, bool):
+        _flag(cfg, key)
+    elif isinstance(default, int):
+        _whole(cfg, key, minimum=1 if default >= 1 else 0, example=default)
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}={value!r} is not a number; e.g. {key}={default}")
+        if default >= 0 and value < 0:
+            raise ConfigError(f"{key}={value} cannot be negative (default {default})")
+
+
 def check_train_config(cfg: DictConfig) -> None:
-    """Reject wrongly typed training settings with one clear message (ConfigError)."""
+    """Reject wrongly typed training settings with one clear message (ConfigError).
+
+    Model and trainer settings are checked against the type of their default in
+    ``datamime/conf`` (a whole number stays a whole number, at least 1 if its default
+    is; a rate stays a non-negative number; a flag stays true/false).
+    """
     _whole(cfg, "seed", minimum=0)
     _flag(cfg, "verbose")
     _setting(cfg, "data.path")
-    for key in ("data.time", "data.value", "data.sep", "data.valid"):
+    for key in ("data.time", "data.value", "data.valid"):
         _text(cfg, key)
+    sep = _setting(cfg, "data.sep")
+    if sep is not None and not (isinstance(sep, str) and sep):
+        raise ConfigError(f"data.sep={sep!r}: give the separator character, e.g. 'data.sep=;'")
+    groups = _setting(cfg, "data.groups")
+    if groups is not None and not isinstance(groups, str) and not (
+        OmegaConf.is_list(groups) and all(isinstance(g, str | int) for g in groups)
+    ):
+        raise ConfigError(f"data.groups={groups!r}: give column names, e.g. "
+                          "'data.groups=[site,sensor]', or [] for a single series")
+    defaults = _packaged_defaults()
+    for section in ("model", "trainer"):
+        if OmegaConf.select(cfg, section) is None:
+            continue
+        for key, _ in _leaves(OmegaConf.to_container(cfg[section], resolve=False), section):
+            if key in defaults:
+                _check_like_default(cfg, key, defaults[key])
     dayfirst = _setting(cfg, "data.dayfirst")
     if dayfirst is not None and not isinstance(dayfirst, bool):
         raise ConfigError(f"data.dayfirst={dayfirst!r}: choose true, false or null")
-    if OmegaConf.select(cfg, "trainer.max_epochs") is not None:
+    if OmegaConf.select(cfg, "trainer.max_epochs") is not None:  # also -1 (Lightning: forever)
         _whole(cfg, "trainer.max_epochs", minimum=1, what="a whole number of epochs",
                example=15)
     if not str(_setting(cfg, "model_dir") or "").strip():
@@ -122,7 +197,12 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit the configured model on the configured data and save it to ``cfg.model_dir``."""
     check_train_config(cfg)
     data = cfg.data
-    generator = instantiate(cfg.model)
+    try:
+        generator = instantiate(cfg.model)
+    except InstantiationException as exc:
+        lines = [x.strip() for x in str(exc).strip().splitlines()
+                 if x.strip() and not x.strip().startswith("full_key:")]
+        raise ConfigError(f"the model settings cannot be used: {' '.join(lines)}") from None
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
             sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"))

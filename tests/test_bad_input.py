@@ -89,6 +89,10 @@ CASES = [
     ("negative max_epochs", "train", "good", ["trainer.max_epochs=-1"], "trainer.max_epochs"),
     ("max_epochs not a number", "train", "good", ["trainer.max_epochs=abc"],
      "trainer.max_epochs"),
+    ("learning rate not a number", "train", "good", ["model.lr=abc"], "model.lr"),
+    ("batch size 0", "train", "good", ["model.batch_size=0"], "model.batch_size"),
+    ("unknown accelerator", "train", "good", ["trainer.accelerator=tpu9"], "trainer.accelerator"),
+    ("groups not column names", "train", "good", ["data.groups=5"], "data.groups"),
     # ---- sampling: the model, the range, the output
     ("model dir missing", "sample", "none", [], "no trained model"),
     ("incompatible model format", "sample", "old", [], "incompatible"),
