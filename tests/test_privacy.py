@@ -106,6 +106,16 @@ def test_mostly_one_value_days_are_not_judged():
     assert report["n_checked"] == report["n_copies"] == 7 * (real.n_series - 1)
 
 
+def test_gaps_in_the_sample_do_not_hide_copies():
+    real, fresh = _split(days=8)
+    holes = np.random.default_rng(1).random(real.values.shape) < 0.1  # 10 % missing
+    real.values[holes] = np.nan
+    copied = check_copies(real, np.nan_to_num(real.values[: 24 * 7], nan=0.0))
+    assert copied["n_series_checked"] == real.n_series
+    assert copied["copy_share"] == 1.0
+    assert check_copies(real, fresh)["copy_share"] == 0.0
+
+
 def test_the_check_is_capped_and_cheap_for_a_year_of_119_series():
     real = _panel(days=3, n_groups=119)
     year = np.tile(real.values, (122, 1))[:8760] + np.random.default_rng(0).standard_normal(
