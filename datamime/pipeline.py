@@ -191,6 +191,12 @@ def check_sample_config(cfg: DictConfig) -> None:
     _flag(cfg, "plot")
     _flag(cfg, "verbose")
     _privacy_mode(cfg)
+    if "new_groups" in cfg:
+        _whole(cfg, "new_groups", minimum=0, example=3)
+    if "combinations" in cfg:
+        _flag(cfg, "combinations")
+    if cfg.get("closed", "drop") not in ("drop", "fill"):
+        raise ConfigError(f"closed={cfg.closed!r}: choose drop or fill")
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -208,7 +208,8 @@ class Synthesizer:
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
-        report = P.check_copies(self.panel, values, seed=seed)
+        sample_series = values[:, : self.panel.n_series]  # new series, if any, come after
+        report = P.check_copies(self.panel, sample_series, seed=seed)
         report["flagged"] = P.flagged(report)
         self.last_privacy = report
         if not report["flagged"]:
