@@ -60,6 +60,8 @@ def _unit(freq: str, window: int) -> tuple[str, str]:
     kind, step = _offset_step(freq)
     if kind == "fixed" and window * step == pd.Timedelta(days=1):
         return "days", "day"
+    if kind == "fixed" and window * step == pd.Timedelta(days=7):
+        return "weeks", "week"
     return f"{window}-step windows", f"{window}-step window"
 
 
@@ -137,7 +139,8 @@ def check_copies(
     mean, std, ok = _real_scale(rv)
     n_gen = gv.shape[0] // window if rv.shape[0] >= window else 0
     series = np.flatnonzero(ok)
-    report: dict[str, Any] = {"window": window, "unit": _unit(real.freq, window), "n_windows": n_gen * len(series),
+    report: dict[str, Any] = {"window": window, "unit": _unit(real.freq, window),
+                              "n_windows": n_gen * len(series),
                               "n_checked": 0, "n_copies": 0, "copy_share": None,
                               "distance_ratio": None, "n_series_checked": 0}
     rng = np.random.default_rng(seed)

@@ -21,14 +21,16 @@ def _panel(days: int, n_groups: int = 2, seed: int = 1) -> Panel:
     df = make_panel(n_groups=n_groups, length=24 * days, seed=seed)
     wide = df.pivot_table(index="time", columns=["site", "sensor"], values="value")
     keys = wide.columns.to_frame(index=False).astype(str)
-    return Panel(values=wide.to_numpy().copy(), index=pd.DatetimeIndex(wide.index), keys=keys, freq="h")
+    return Panel(values=wide.to_numpy().copy(), index=pd.DatetimeIndex(wide.index), keys=keys,
+                 freq="h")
 
 
 def _split(days: int) -> tuple[Panel, np.ndarray]:
     """The first half of a panel as the sample, the second half as 'fresh' generated data."""
     full = _panel(2 * days)
     half = 24 * days
-    real = Panel(values=full.values[:half].copy(), index=full.index[:half], keys=full.keys, freq="h")
+    real = Panel(values=full.values[:half].copy(), index=full.index[:half], keys=full.keys,
+                 freq="h")
     return real, full.values[half:].copy()
 
 
