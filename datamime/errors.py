@@ -15,3 +15,7 @@ class ModelError(DatamimeError):
 
 class SamplingError(DatamimeError, ValueError):
     """A sampling request is impossible (empty range, end before start...)."""
+
+
+class ConfigError(DatamimeError, ValueError):
+    """A setting has the wrong type or an impossible value (the key is named)."""

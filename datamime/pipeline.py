@@ -6,18 +6,21 @@ user mistake into one line on stderr and exit status 2 instead of a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from datamime.data.example import example_path
 from datamime.data.io import write_table
-from datamime.errors import DatamimeError, DataError
+from datamime.errors import ConfigError, DatamimeError, DataError
 from datamime.synthesizer import Synthesizer
 
 
@@ -34,10 +37,185 @@ def _list(value: Any) -> list[str] | None:
     return [str(v) for v in value]
 
 
+# ------------------------------------------------------------ config checks
+# Hydra accepts any value for any key (``seed=x``); these checks turn a wrongly typed
+# setting into one clear line before anything is read, trained or written.
+
+PRIVACY_CHOICES = ("warn", "refuse", "off")
+
+
+def _setting(cfg: DictConfig, key: str) -> Any:
+    try:
+        return OmegaConf.select(cfg, key, throw_on_missing=True)
+    except Exception:  # noqa: BLE001 - a missing (???) or unresolvable value
+        raise ConfigError(f"{key} is not set; give it on the command line ({key}=...)") from None
+
+
+def _whole(cfg: DictConfig, key: str, minimum: int | None = None, optional: bool = False,
+           what: str = "a whole number", example: int = 1) -> int | None:
+    """The integer setting ``key`` (None if ``optional`` and unset), checked."""
+    value = _setting(cfg, key)
+    if value is None and optional:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{key}={value!r} is not {what}; e.g. {key}={example}")
+    if minimum is not None and value < minimum:
+        raise ConfigError(f"{key}={value} is too small: give {what} of at least {minimum}")
+    return value
+
+
+def _flag(cfg: DictConfig, key: str, auto: bool = False) -> bool | str:
+    value = _setting(cfg, key)
+    if isinstance(value, bool) or (auto and value in ("auto", None)):
+        return value
+    choices = "auto, true or false" if auto else "true or false"
+    raise ConfigError(f"{key}={value!r}: choose {choices}")
+
+
+def _text(cfg: DictConfig, key: str) -> None:
+    value = _setting(cfg, key)
+    if value is not None and not isinstance(value, str | int | float):
+        raise ConfigError(f"{key}={value!r}: give a single value")
+
+
+def _privacy_mode(cfg: DictConfig) -> str:
+    value = cfg.get("privacy", "warn")
+    value = "off" if value is False else value  # YAML reads a bare `off` as false
+    if value not in PRIVACY_CHOICES:
+        raise ConfigError(f"privacy={value!r}: choose warn, refuse or off")
+    return value
+
+
+CHOICES = {
+    "trainer.accelerator": ("auto", "cpu", "gpu", "cuda", "mps"),
+    "model.transform": ("auto", "log1p", "none"),
+}
+NULLABLE_WHOLE = {"model.window": 2, "model.cpu_threads": 1}  # key: minimum when set
+
+
+def _packaged_defaults() -> dict[str, Any]:
+    """Default value of every scalar model/trainer setting in the packaged configs."""
+    root = Path(__file__).with_name("conf")
+    found: dict[str, Any] = {}
+    for group in ("model", "trainer"):
+        for file in sorted((root / group).glob("*.yaml")):
+            node = OmegaConf.load(file)
+            node.pop("defaults", None)
+            for key, value in _leaves(OmegaConf.to_container(node, resolve=False)):
+                if not (isinstance(value, str) and "${" in value):
+                    found.setdefault(f"{group}.{key}", value)
+    return found
+
+
+def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if not isinstance(tree, dict):
+        return [(prefix, tree)]
+    out = []
+    for key, value in tree.items():
+        if not str(key).startswith("_"):
+            out += _leaves(value, f"{prefix}.{key}" if prefix else str(key))
+    return out
+
+
+def _check_like_default(cfg: DictConfig, key: str, default: Any) -> None:
+    """A model/trainer setting must have the type of its packaged default."""
+    value = _setting(cfg, key)
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            raise ConfigError(f"{key}={value!r}: choose {', '.join(CHOICES[key])}")
+    elif key in NULLABLE_WHOLE:
+        _whole(cfg, key, minimum=NULLABLE_WHOLE[key], optional=True,
+               example=max(NULLABLE_WHOLE[key], 1))
+    elif key == "trainer.devices" and (value == "auto" or OmegaConf.is_list(value)):
+        return
+    elif isinstance(default, bool):
+        _flag(cfg, key)
+    elif isinstance(default, int):
+        _whole(cfg, key, minimum=1 if default >= 1 else 0, example=default)
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}={value!r} is not a number; e.g. {key}={default}")
+        if default >= 0 and value < 0:
+            raise ConfigError(f"{key}={value} cannot be negative (default {default})")
+
+
+def check_train_config(cfg: DictConfig) -> None:
+    """Reject wrongly typed training settings with one clear message (ConfigError).
+
+    Model and trainer settings are checked against the type of their default in
+    ``datamime/conf`` (a whole number stays a whole number, at least 1 if its default
+    is; a rate stays a non-negative number; a flag stays true/false).
+    """
+    _whole(cfg, "seed", minimum=0)
+    _flag(cfg, "verbose")
+    _setting(cfg, "data.path")
+    for key in ("data.time", "data.valid"):
+        _text(cfg, key)
+    value = _setting(cfg, "data.value")
+    if OmegaConf.is_list(value):  # several value columns, learned together
+        if not value or not all(isinstance(v, str | int) for v in value):
+            raise ConfigError(f"data.value={value!r}: give column names, e.g. "
+                              "'data.value=[temperature,humidity]'")
+    else:
+        _text(cfg, "data.value")
+    sep = _setting(cfg, "data.sep")
+    if sep is not None and not (isinstance(sep, str) and sep):
+        raise ConfigError(f"data.sep={sep!r}: give the separator character, e.g. 'data.sep=;'")
+    groups = _setting(cfg, "data.groups")
+    if groups is not None and not isinstance(groups, str) and not (
+        OmegaConf.is_list(groups) and all(isinstance(g, str | int) for g in groups)
+    ):
+        raise ConfigError(f"data.groups={groups!r}: give column names, e.g. "
+                          "'data.groups=[site,sensor]', or [] for a single series")
+    defaults = _packaged_defaults()
+    for section in ("model", "trainer"):
+        if OmegaConf.select(cfg, section) is None:
+            continue
+        for key, _ in _leaves(OmegaConf.to_container(cfg[section], resolve=False), section):
+            if key in defaults:
+                _check_like_default(cfg, key, defaults[key])
+    dayfirst = _setting(cfg, "data.dayfirst")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise ConfigError(f"data.dayfirst={dayfirst!r}: choose true, false or null")
+    if OmegaConf.select(cfg, "trainer.max_epochs") is not None:  # also -1 (Lightning: forever)
+        _whole(cfg, "trainer.max_epochs", minimum=1, what="a whole number of epochs",
+               example=15)
+    if not str(_setting(cfg, "model_dir") or "").strip():
+        raise ConfigError("model_dir is empty; give a folder (model_dir=models/latest)")
+
+
+def check_sample_config(cfg: DictConfig) -> None:
+    """Reject wrongly typed sampling settings with one clear message (ConfigError)."""
+    _whole(cfg, "seed", minimum=0)
+    _whole(cfg, "length", minimum=1, optional=True, what="a whole number of steps",
+           example=8760)
+    for key in ("start", "end"):
+        _text(cfg, key)
+    _flag(cfg, "integer", auto=True)
+    _flag(cfg, "positive", auto=True)
+    _flag(cfg, "plot")
+    _flag(cfg, "verbose")
+    _privacy_mode(cfg)
+    if "new_groups" in cfg:
+        _whole(cfg, "new_groups", minimum=0, example=3)
+    if "combinations" in cfg:
+        _flag(cfg, "combinations")
+    if cfg.get("closed", "drop") not in ("drop", "fill"):
+        raise ConfigError(f"closed={cfg.closed!r}: choose drop or fill")
+
+
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit the configured model on the configured data and save it to ``cfg.model_dir``."""
+    check_train_config(cfg)
     data = cfg.data
-    generator = instantiate(cfg.model)
+    try:
+        generator = instantiate(cfg.model)
+    except InstantiationException as exc:
+        lines = [x.strip() for x in str(exc).strip().splitlines()
+                 if x.strip() and not x.strip().startswith("full_key:")]
+        raise ConfigError(f"the model settings cannot be used: {' '.join(lines)}") from None
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
             sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"), agg=data.get("agg"),
@@ -55,32 +233,112 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     return metrics, {"synthesizer": syn, "model_dir": model_dir}
 
 
+def _render_plot(syn: Synthesizer, table: Any, png: Path) -> Path:
+    """Draw the real-vs-generated figure into a temporary file beside ``png``."""
+    import matplotlib.pyplot as plt
+
+    from datamime.plotting import compare_series
+
+    panel, gen = syn.panel, syn.to_panel(table)
+    fig = compare_series(panel.index, panel.values, gen.index, gen.values,
+                         panel.series_labels())
+    tmp = png.parent / f".{png.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DataError(f"cannot write the plot {png}: {exc.strerror or exc}") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
+    return tmp
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before sampling when ``out`` obviously cannot be written."""
+    if out.is_dir():
+        raise DataError(f"out={out} is a folder; give a file name (out=DIR/synthetic.csv)")
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise DataError(f"out={out}: {parent} is a file, not a folder; "
+                                "choose another output path")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise DataError(f"out={out}: cannot write in {parent} (permission denied); "
+                                "choose another output path")
+            return
+
+
+def _new_folders(path: Path) -> list[Path]:
+    """The missing folders above ``path``, deepest first (to remove them after a failure)."""
+    missing = []
+    for parent in path.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing
+
+
 def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Generate from the model in ``cfg.model_dir`` and write ``cfg.out`` (+ a PNG)."""
+    """Generate from the model in ``cfg.model_dir`` and write ``cfg.out`` (+ a PNG).
+
+    Nothing is written unless everything succeeds: the plot is drawn into a temporary
+    file first, the table is written atomically, then the plot is moved into place.
+    """
+    check_sample_config(cfg)
     out = Path(str(cfg.out))
     if out.suffix.lower() not in {".csv", ".parquet"}:
         raise DataError(f"out={out}: use a .csv or .parquet file name")
+    _check_writable(out)
+    privacy = _privacy_mode(cfg)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,
                        closed=cfg.get("closed", "drop"),
                        combinations=cfg.get("combinations", False),
-                       new_groups=cfg.get("new_groups", 0))
+                       new_groups=cfg.get("new_groups", 0), privacy=privacy)
     sample_seconds = time.perf_counter() - start
-    write_table(table, out, syn.schema)
-    objects: dict[str, Any] = {"synthesizer": syn, "table": table, "out": out}
-    if cfg.plot:
-        from datamime.plotting import compare_series
-
-        panel, gen = syn.panel, syn.to_panel(table)
-        png = out.with_suffix(".png")
-        compare_series(panel.index, panel.values, gen.index, gen.values,
-                       panel.series_labels(), png)
-        objects["plot"] = png
-    metrics = {"rows": len(table), "n_series": syn.schema.n_series,
-               "steps": len(table) // max(syn.schema.n_series, 1),
+    objects: dict[str, Any] = {"synthesizer": syn, "table": table, "out": out,
+                               "privacy": syn.last_privacy}
+    created = _new_folders(out)
+    tmp_png = None
+    try:
+        if cfg.plot:
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DataError(f"cannot create the folder for {out}: "
+                                f"{exc.strerror or exc}") from None
+            tmp_png = _render_plot(syn, table, out.with_suffix(".png"))
+        write_table(table, out, syn.schema)
+        if tmp_png is not None:
+            os.replace(tmp_png, out.with_suffix(".png"))
+            objects["plot"], tmp_png = out.with_suffix(".png"), None
+    except BaseException:
+        if tmp_png is not None:
+            tmp_png.unlink(missing_ok=True)
+        for folder in created:  # deepest first; only the empty ones we made
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    schema = syn.schema
+    present = [g for g in schema.groups if g in table.columns]
+    n_series = (len(table[present].drop_duplicates()) if present else 1) * len(schema.values or [1])
+    metrics = {"rows": len(table), "n_series": n_series,
+               "steps": int(table[schema.time].nunique()) if len(table) else 0,
                "sample_seconds": sample_seconds}
+    if syn.last_privacy is not None:
+        from datamime.privacy import summary
+
+        metrics["privacy_copy_share"] = syn.last_privacy["copy_share"]
+        metrics["privacy_distance_ratio"] = syn.last_privacy["distance_ratio"]
+        metrics["privacy_seconds"] = syn.last_privacy["seconds"]
+        print(f"datamime: {summary(syn.last_privacy)}")
     print(f"datamime: wrote {len(table):,} rows ({metrics['n_series']} series x "
           f"{metrics['steps']:,} steps) to {out}"
           + (f"; comparison plot {objects['plot']}" if "plot" in objects else ""))
@@ -93,6 +351,7 @@ def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     from datamime.evaluate import evaluate as compare
     from datamime.evaluate import write_report
 
+    _whole(cfg, "seed", minimum=0)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     schema = syn.schema
     roles = {"time": schema.time, "groups": schema.groups, "value": schema.value,
@@ -121,4 +380,4 @@ def run(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
         sys.exit(130)
 
 
-__all__ = ["train", "sample", "evaluate", "run"]
+__all__ = ["train", "sample", "evaluate", "run", "check_train_config", "check_sample_config"]

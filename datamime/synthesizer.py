@@ -11,6 +11,7 @@ import importlib
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time as _time
 import warnings
@@ -22,6 +23,7 @@ import pandas as pd
 import torch
 
 from datamime import constraints as C
+from datamime import privacy as P
 from datamime.data.panel import Panel, panel_to_long
 from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import sample_limits
@@ -39,6 +41,7 @@ MODELS = {
     "seasonal_ar": ("datamime.baselines.SeasonalAR", {}),
     "block_bootstrap": ("datamime.baselines.BlockBootstrap", {}),
 }
+PRIVACY_MODES = ("warn", "refuse", "off")
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
 
 
@@ -70,7 +73,13 @@ class Synthesizer:
         >>> syn = Synthesizer(seed=0).fit("example.csv")
         >>> year = syn.sample(length=8760, integer=True, positive=True)
         >>> syn.save("models/latest")
+
+    Attributes:
+        last_privacy: the report of the privacy check of the last :meth:`sample` call
+            (see :func:`datamime.privacy.check_copies`; ``flagged`` added), or None.
     """
+
+    last_privacy: dict[str, Any] | None = None
 
     def __init__(self, model: str | Generator = "rvae", seed: int = 0, verbose: bool = True,
                  **model_kwargs: Any) -> None:
@@ -186,6 +195,7 @@ class Synthesizer:
         closed: str = "drop",
         combinations: bool = False,
         new_groups: int = 0,
+        privacy: str = "warn",
     ) -> pd.DataFrame:
         """Generate every series of the sample on a new date range.
 
@@ -202,13 +212,26 @@ class Synthesizer:
             new_groups: also generate this many new entities of the most varied
                 identifying column (new stations, labelled ``new_1``...), each a mix of
                 sample entities; deep models (see :mod:`datamime.series`).
+            privacy: the copy check (:mod:`datamime.privacy`) run on the generated
+                values: ``"warn"`` prints one line on stderr when more than 1 % of the
+                generated days checked copy a day of the sample, ``"refuse"`` raises
+                :class:`SamplingError` instead, ``"off"`` skips it. The report is kept
+                in :attr:`last_privacy`.
 
         Returns:
             A long table with the sample's column names (group columns, time, value),
             one row per series per step (less the closed slots), sorted by series then
             time (the sample's series first, then new ones), no NaN.
+
+        Raises:
+            SamplingError: an impossible range or option, or copies with
+                ``privacy="refuse"``.
         """
         panel, schema = self._require_fit()
+        privacy = "off" if privacy is False else privacy  # YAML reads a bare `off` as false
+        if privacy not in PRIVACY_MODES:
+            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
+        self.last_privacy = None
         index = self.date_range(length, start, end)
         try:
             rules = C.resolve(integer, positive, schema.integer, schema.min)
@@ -236,6 +259,8 @@ class Synthesizer:
                 values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
+        if privacy != "off":
+            self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
         out = panel_to_long(values, index, keys, schema.time, schema.value, tz=schema.tz)
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
             open_ = self.windows.open_at(index)  # new series: open at every hour
@@ -246,6 +271,24 @@ class Synthesizer:
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out
+
+    def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
+        """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
+        sample_series = values[:, : self.panel.n_series]  # new series, if any, come after
+        report = P.check_copies(self.panel, sample_series, seed=seed)
+        report["flagged"] = P.flagged(report)
+        self.last_privacy = report
+        if not report["flagged"]:
+            return
+        unit = report["unit"][0]
+        what = (f"{report['copy_share']:.0%} of the generated {unit} checked "
+                f"({report['n_copies']:,} of {report['n_checked']:,}) copy the sample "
+                f"(limit {P.MAX_COPY_SHARE:.0%})")
+        if refuse:
+            raise SamplingError(f"privacy=refuse: {what}; nothing was written. Train a model "
+                                "that does not resample real days, or use privacy=warn")
+        print(f"datamime: warning: {what}; do not share this output as anonymous "
+              "(privacy=refuse turns this into an error)", file=sys.stderr)
 
     def _value_blocks(self, integer: Any, positive: Any) -> dict[str, list] | None:
         """Constraints of each value column when several were learned together, else None."""
