@@ -35,6 +35,9 @@ def test_configs_every_data_option_composes(data):
 def test_configs_debug_and_sample_compose():
     cfg = compose_config("train", ["debug=fast"])
     assert cfg.trainer.max_epochs == 1
+    # smoke mode touches the trainer only, so a baseline takes it too
+    baseline = compose_config("train", ["debug=fast", "model=seasonal_ar"])
+    assert set(baseline.model) == {"_target_"}
     sample = compose_config("sample", ["length=8760"])
     assert sample.length == 8760 and sample.model_dir == cfg.model_dir
 
