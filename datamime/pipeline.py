@@ -60,6 +60,11 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     if out.suffix.lower() not in {".csv", ".parquet"}:
         raise DataError(f"out={out}: use a .csv or .parquet file name")
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
+    from datamime import stream  # large Parquet outputs: row groups as generated
+
+    n_rows = len(syn.date_range(cfg.length, cfg.start, cfg.end)) * syn.panel.n_series
+    if out.suffix.lower() == ".parquet" and n_rows > stream.STREAM_ROWS:
+        return stream.sample_streamed(cfg, syn, out)
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive)
