@@ -41,6 +41,10 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
             sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"))
+    from datamime.distributed import global_rank
+
+    if global_rank() != 0:  # trainer=ddp: the other processes hold the same model
+        return {"fit_seconds": syn.fit_seconds}, {"synthesizer": syn, "model_dir": None}
     model_dir = syn.save(cfg.model_dir)
     schema = syn.schema
     metrics = {
