@@ -43,11 +43,12 @@ def timed(cmd: list[str], timeout: float = 900) -> dict[str, Any]:
                           timeout=timeout)
     wall = time.perf_counter() - start
     found = re.search(r"@@maxrss (\d+)", proc.stderr)
+    fit = re.search(r"trained on .* in ([0-9.]+) s", proc.stdout)
     tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])}... failed ({proc.returncode}): {tail}")
     return {"wall_s": wall, "peak_mb": int(found.group(1)) / 1024 if found else None,
-            "tail": tail}
+            "fit_s": float(fit.group(1)) if fit else None, "tail": tail}
 
 
 def write_section(path: Path, markers: tuple[str, str], lines: list[str]) -> None:
@@ -127,3 +128,170 @@ def speed(out: Path, runs: int = 3, length: int = 8760) -> Path:
     write_section(path, SPEED_SECTION, lines)
     print("\n".join(lines[-1:]), flush=True)
     return path
+
+
+# ------------------------------------------------------------------------------ scale
+SERIES = (10, 100, 1000, 10000)
+LENGTHS = {"1 day": 24, "1 week": 168, "1 month": 720, "1 year": 8760}
+PANEL_DAYS = 14
+SCALE_TRAIN = ["trainer.max_epochs=1", "model.windows_per_epoch=16",
+               "trainer.enable_progress_bar=false", "verbose=false"]
+
+
+def _panel_file(work: Path, n_series: int) -> Path:
+    """A synthetic hourly panel of ``n_series`` series x 14 days, as Parquet."""
+    from datamime.data.synthetic import make_panel
+
+    path = work / f"panel_{n_series}.parquet"
+    make_panel(n_groups=n_series, length=PANEL_DAYS * 24, seed=7, zeros=0.05).to_parquet(path)
+    return path
+
+
+def _train(work: Path, n_series: int) -> tuple[Path, dict[str, Any]]:
+    data, model = _panel_file(work, n_series), work / f"model_{n_series}"
+    r = timed([sys.executable, "scripts/train.py", "data=csv", f"data.path={data}",
+               "data.time=time", "data.groups=[site,sensor]", "data.value=value",
+               f"model_dir={model}", *SCALE_TRAIN])
+    return model, r
+
+
+def _sample(work: Path, model: Path, length: int) -> dict[str, Any]:
+    return timed([sys.executable, "scripts/sample.py", f"model_dir={model}",
+                  f"length={length}", f"out={work / 'out.parquet'}", "plot=false",
+                  "verbose=false"])
+
+
+def _slopes(xs: list[float], ys: list[float]) -> list[float]:
+    import math
+
+    return [math.log(ys[i + 1] / ys[i]) / math.log(xs[i + 1] / xs[i]) for i in range(len(xs) - 1)]
+
+
+def scale(out: Path, quick: bool = False) -> Path:
+    """The cost curve and the 2,000-series Parquet job; writes the scale section of SCALE.md."""
+    series = SERIES[:2] if quick else SERIES
+    lengths = dict(list(LENGTHS.items())[:2]) if quick else LENGTHS
+    week = LENGTHS["1 week"]
+    work = Path(tempfile.mkdtemp(prefix="datamime-scale-"))
+    by_series, by_length, big = [], [], {}
+    try:
+        for g in series:
+            model, train = _train(work, g)
+            samp = _sample(work, model, week)
+            by_series.append({"series": g, "train": train, "sample": samp})
+            print(f"{g} series: train {train['wall_s']:.1f} s / {train['peak_mb']:.0f} MB, "
+                  f"sample a week {samp['wall_s']:.1f} s / {samp['peak_mb']:.0f} MB", flush=True)
+            if g == 100:
+                for name, steps in lengths.items():
+                    r = _sample(work, model, steps)
+                    by_length.append({"name": name, "steps": steps, "sample": r})
+                    print(f"100 series, {name}: {r['wall_s']:.1f} s / {r['peak_mb']:.0f} MB",
+                          flush=True)
+            shutil.rmtree(model, ignore_errors=True)
+        if not quick:
+            model, train = _train(work, 2000)
+            year = _sample(work, model, 8760)
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(work / "out.parquet").metadata
+            big = {"train": train, "year": year, "rows": meta.num_rows,
+                   "groups": meta.num_row_groups}
+            print(f"2000 series: train {train['wall_s']:.1f} s, year to Parquet "
+                  f"{year['wall_s']:.1f} s / {year['peak_mb']:.0f} MB", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    png = out / "plots" / "scale.png"
+    _plot(by_series, by_length, png)
+    lines = _scale_report(by_series, by_length, big, png.relative_to(out))
+    path = out / "SCALE.md"
+    write_section(path, SCALE_SECTION, lines)
+    return path
+
+
+def _plot(by_series: list[dict], by_length: list[dict], png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    g = [r["series"] for r in by_series]
+    for key, label in (("train", "train (1 epoch, 16 windows)"), ("sample", "sample a week")):
+        axes[0].loglog(g, [r[key]["wall_s"] for r in by_series], "o-", label=label)
+        axes[2].loglog(g, [r[key]["peak_mb"] for r in by_series], "o-", label=label)
+    axes[0].set(xlabel="series", ylabel="wall s (cold process)", title="time vs series")
+    axes[2].set(xlabel="series", ylabel="peak RSS MB", title="memory vs series")
+    if by_length:
+        steps = [r["steps"] for r in by_length]
+        axes[1].loglog(steps, [r["sample"]["wall_s"] for r in by_length], "o-",
+                       label="sample, 100 series")
+        axes[1].set(xlabel="steps generated (hourly)", ylabel="wall s (cold process)",
+                    title="time vs length")
+    for ax in axes:
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+
+
+def _scale_report(by_series: list[dict], by_length: list[dict], big: dict,
+                  png: Path) -> list[str]:
+    lines = [
+        "## Cost curve",
+        "",
+        "```bash",
+        "python scripts/benchmark.py --scale",
+        "```",
+        "",
+        f"Synthetic hourly panels (`make_panel`, {PANEL_DAYS} days, 5 % zeros) of 10 to "
+        "10,000 series; the default model (rvae) trained for **1 epoch of 16 windows** "
+        "(`trainer.max_epochs=1 model.windows_per_epoch=16`: the cost of the machinery, "
+        "not of a converged model), then `scripts/sample.py` to Parquet; every job a cold "
+        f"process (imports, reading, writing included), OMP_NUM_THREADS=1; {machine_line()}.",
+        "",
+        "| series | train s | of which fit s | train peak MB | sample a week s | "
+        "sample peak MB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in by_series:
+        lines.append(f"| {r['series']:,} | {r['train']['wall_s']:.1f} | "
+                     f"{r['train']['fit_s'] or float('nan'):.1f} | "
+                     f"{r['train']['peak_mb']:.0f} | {r['sample']['wall_s']:.1f} | "
+                     f"{r['sample']['peak_mb']:.0f} |")
+    if by_length:
+        lines += ["", "| generated (100 series) | steps | sample s | peak MB |",
+                  "|---|---:|---:|---:|"]
+        for r in by_length:
+            lines.append(f"| {r['name']} | {r['steps']:,} | {r['sample']['wall_s']:.1f} | "
+                         f"{r['sample']['peak_mb']:.0f} |")
+    g = [r["series"] for r in by_series]
+    notes = []
+    for key in ("train", "sample"):
+        s = _slopes(g, [r[key]["wall_s"] for r in by_series])
+        notes.append(f"{key} wall time vs series, log-log slope between successive sizes "
+                     "(1 = linear): " + ", ".join(f"{x:.2f}" for x in s))
+    if all(r["train"]["fit_s"] for r in by_series):
+        s = _slopes(g, [r["train"]["fit_s"] for r in by_series])
+        notes.append("fit time alone (in process, as `train.py` prints it) vs series, slope: "
+                     + ", ".join(f"{x:.2f}" for x in s))
+    if by_length:
+        s = _slopes([r["steps"] for r in by_length], [r["sample"]["wall_s"] for r in by_length])
+        notes.append("sample wall time vs length, slope between successive lengths: "
+                     + ", ".join(f"{x:.2f}" for x in s))
+    lines += ["", f"![cost curve]({png})", "", *[f"- {n}" for n in notes]]
+    if big:
+        ok = big["year"]["wall_s"] <= 60 and big["year"]["peak_mb"] <= 3072
+        lines += [
+            "",
+            "## 2,000 series x a year to Parquet",
+            "",
+            f"`make_panel(n_groups=2000, length=14*24)`: training (1 epoch, 16 windows) "
+            f"{big['train']['wall_s']:.1f} s wall, peak {big['train']['peak_mb']:.0f} MB; "
+            f"`scripts/sample.py length=8760 out=x.parquet` (streamed, "
+            f"{big['groups']} row groups, {big['rows']:,} rows): "
+            f"**{big['year']['wall_s']:.1f} s** wall, peak **{big['year']['peak_mb']:.0f} MB** "
+            f"(targets <= 60 s, <= 3 GB) {'✅' if ok else '❌'}.",
+        ]
+    return lines

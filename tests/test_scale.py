@@ -169,3 +169,25 @@ def test_sample_to_parquet_matches_sample(fitted: Synthesizer, tmp_path: Path, m
     assert pq.ParquetFile(path).num_row_groups == 6  # one series (300 rows) per group
     assert panel.values.shape == (300, 6)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_sample_partitioned_writes_one_file_per_part(fitted: Synthesizer, tmp_path: Path) -> None:
+    from datamime.errors import SamplingError
+    from datamime.parallel import sample_partitioned
+
+    folder = tmp_path / "parts"
+    files = sample_partitioned(fitted, folder, parts=3, length=100, start="2025-01-01",
+                               seed=2, integer=True)
+    assert [f.name for f in files] == [f"part-{i:05d}.parquet" for i in range(3)]
+    back = pd.read_parquet(folder)
+    schema = fitted.schema
+    assert len(back) == 100 * 6 and back[schema.value].dtype == np.int64
+    times = pd.DatetimeIndex(back[schema.time].unique()).sort_values()
+    assert times.equals(pd.date_range("2025-01-01", periods=100, freq="h"))  # no gap, no overlap
+    assert (back.groupby(["site", "sensor"]).size() == 100).all()
+    again = sample_partitioned(fitted, folder, parts=3, length=100, start="2025-01-01",
+                               seed=2, integer=True)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder), back)  # repeatable
+    assert again == files
+    with pytest.raises(SamplingError, match="folder"):
+        sample_partitioned(fitted, tmp_path / "x.parquet", parts=2, length=10)
