@@ -487,6 +487,10 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
         "",
         *check_targets(agg, args.models),
         "",
+        "Sampling speed against the seed app, the cost curve (10 to 10,000 series, a day to "
+        "a year) and the 2,000-series Parquet job: [SCALE.md](SCALE.md) "
+        "(`python scripts/benchmark.py --speed`, `--scale`).",
+        "",
         "## Columns",
         "",
         "train s: fit wall time; sample s: generating the protocol range; year s / rows/s: "

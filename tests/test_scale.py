@@ -191,3 +191,32 @@ def test_sample_partitioned_writes_one_file_per_part(fitted: Synthesizer, tmp_pa
     assert again == files
     with pytest.raises(SamplingError, match="folder"):
         sample_partitioned(fitted, tmp_path / "x.parquet", parts=2, length=10)
+
+
+def _scale_bench():
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    return importlib.import_module("scale_bench")
+
+
+def test_scale_report_sections_replace_only_their_own(tmp_path: Path) -> None:
+    sb = _scale_bench()
+    path = tmp_path / "SCALE.md"
+    sb.write_section(path, sb.SPEED_SECTION, ["speed v1"])
+    sb.write_section(path, sb.SCALE_SECTION, ["scale v1"])
+    sb.write_section(path, sb.SPEED_SECTION, ["speed v2"])
+    text = path.read_text()
+    assert "speed v2" in text and "speed v1" not in text and "scale v1" in text
+    assert text.index("speed v2") < text.index("scale v1")
+    assert sb._slopes([10, 100, 1000], [1.0, 10.0, 1000.0]) == pytest.approx([1.0, 2.0])
+
+
+@pytest.mark.slow
+def test_scale_benchmark_quick_writes_table_and_plot(tmp_path: Path) -> None:
+    sb = _scale_bench()
+    path = sb.scale(tmp_path, quick=True)
+    text = path.read_text()
+    assert "| 10 |" in text and "| 100 |" in text and "| 1 week | 168 |" in text
+    assert (tmp_path / "plots" / "scale.png").stat().st_size > 10_000
