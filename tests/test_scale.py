@@ -220,3 +220,25 @@ def test_scale_benchmark_quick_writes_table_and_plot(tmp_path: Path) -> None:
     text = path.read_text()
     assert "| 10 |" in text and "| 100 |" in text and "| 1 week | 168 |" in text
     assert (tmp_path / "plots" / "scale.png").stat().st_size > 10_000
+
+
+def test_pipeline_streams_large_parquet_with_plot(fitted: Synthesizer, tmp_path: Path,
+                                                  monkeypatch) -> None:
+    from omegaconf import open_dict
+
+    from datamime import stream
+    from datamime.pipeline import sample
+    from tests.conftest import compose_config
+
+    fitted.save(tmp_path / "model")
+    cfg = compose_config("sample", [f"model_dir={tmp_path / 'model'}", "length=50",
+                                    f"out={tmp_path / 'gen.parquet'}", "verbose=false"])
+    monkeypatch.setattr(stream, "STREAM_ROWS", 100)  # 6 series x 50 steps: streamed
+    metrics, objects = sample(cfg)
+    assert "panel" in objects and "table" not in objects
+    assert metrics["rows"] == 300 and len(pd.read_parquet(tmp_path / "gen.parquet")) == 300
+    assert objects["plot"].stat().st_size > 10_000
+    with open_dict(cfg):
+        cfg.out = str(tmp_path / "small.parquet")
+    monkeypatch.setattr(stream, "STREAM_ROWS", 10_000)
+    assert "table" in sample(cfg)[1]  # small outputs keep the in-memory path
