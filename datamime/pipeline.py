@@ -220,6 +220,10 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
             sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"), agg=data.get("agg"),
             tz=data.get("tz"))
+    from datamime.distributed import global_rank
+
+    if global_rank() != 0:  # trainer=ddp: the other processes hold the same model
+        return {"fit_seconds": syn.fit_seconds}, {"synthesizer": syn, "model_dir": None}
     model_dir = syn.save(cfg.model_dir)
     schema = syn.schema
     metrics = {
@@ -294,6 +298,11 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     _check_writable(out)
     privacy = _privacy_mode(cfg)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
+    from datamime import stream  # large Parquet outputs: row groups as generated
+
+    n_rows = len(syn.date_range(cfg.length, cfg.start, cfg.end)) * syn.panel.n_series
+    if out.suffix.lower() == ".parquet" and n_rows > stream.STREAM_ROWS:
+        return stream.sample_streamed(cfg, syn, out)
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,

@@ -421,5 +421,44 @@ class Synthesizer:
         self.notes = []
         return self
 
+    # ---------------------------------------------------------------- streaming
+    def sample_to(
+        self,
+        path: str | os.PathLike,
+        length: int | None = None,
+        start: Any = None,
+        end: Any = None,
+        seed: int | None = None,
+        integer: bool | str | None = "auto",
+        positive: bool | str | None = "auto",
+    ) -> Panel:
+        """Generate as :meth:`sample` and stream the long table to a ``.parquet`` file.
+
+        The long table is never built whole: blocks of series are written as Parquet
+        row groups as they are melted (see :func:`datamime.stream.write_parquet`), so a
+        year of thousands of series fits in little memory. The file holds the same rows
+        as ``sample(...)`` written by :func:`datamime.data.io.write_table`.
+
+        Returns:
+            The generated values as a :class:`Panel` (for plots and checks).
+        """
+        from datamime.stream import write_parquet
+
+        panel, schema = self._require_fit()
+        if Path(path).suffix.lower() not in {".parquet", ".pq"}:
+            raise SamplingError(f"sample_to writes Parquet; {path} is not a .parquet file")
+        index = self.date_range(length, start, end)
+        try:
+            rules = C.resolve(integer, positive, schema.integer, schema.min)
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from None
+        values = self.generator.sample(index, seed=self.seed if seed is None else seed)
+        values = C.apply(np.asarray(values, dtype=np.float64), rules)
+        if not np.isfinite(values).all():
+            raise RuntimeError("the generator produced non-finite values")
+        write_parquet(path, values, index, panel.keys, schema.time, schema.value,
+                      integer=any(isinstance(r, C.Integer) for r in rules))
+        return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)
+
 
 __all__ = ["Synthesizer", "make_generator", "MODELS", "DatamimeError"]

@@ -15,6 +15,8 @@ Usage::
     python scripts/benchmark.py                       # everything, 3 seeds
     python scripts/benchmark.py --quick --datasets example --models ar_rnn
     python scripts/benchmark.py --epochs 40 --out /tmp/bench
+    python scripts/benchmark.py --speed     # sampling speed vs the seed app (SCALE.md)
+    python scripts/benchmark.py --scale     # cost curve, 2,000-series Parquet (SCALE.md)
 """
 
 from __future__ import annotations
@@ -487,6 +489,10 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
         "",
         *check_targets(agg, args.models),
         "",
+        "Sampling speed against the seed app, the cost curve (10 to 10,000 series, a day to "
+        "a year) and the 2,000-series Parquet job: [SCALE.md](SCALE.md) "
+        "(`python scripts/benchmark.py --speed`, `--scale`).",
+        "",
         "## Columns",
         "",
         "train s: fit wall time; sample s: generating the protocol range; year s / rows/s: "
@@ -547,6 +553,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="smoke mode: 1 seed, 1 epoch, 16 windows, 60-day 'year'")
     parser.add_argument("--epochs", type=int, default=None, help="max_epochs of deep models")
+    parser.add_argument("--speed", action="store_true",
+                        help="only the sampling-speed comparison with the seed app (SCALE.md)")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the cost curve and the 2,000-series Parquet job (SCALE.md)")
     args = parser.parse_args(argv)
     if args.quick:
         args.seeds = args.seeds[:1]
@@ -558,6 +568,16 @@ def main(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    if args.speed or args.scale:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import scale_bench
+
+        path = out / "SCALE.md"
+        if args.speed:
+            path = scale_bench.speed(out)
+        if args.scale:
+            path = scale_bench.scale(out, quick=args.quick)
+        return path
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     t0 = time.perf_counter()
     info = machine()

@@ -556,6 +556,8 @@ def test_write_table_failure_leaves_nothing(tmp_path, monkeypatch):
         Path(path).write_text("partial")
         raise OSError(28, "No space left on device")
 
+    # the pandas writer's failure (the fast writer's: tests/test_scale.py)
+    monkeypatch.setattr("datamime.data.io._write_csv_fast", lambda *a, **k: False)
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken_to_csv)
     with pytest.raises(DataError, match="cannot write .*out.csv.*No space left"):
         write_table(long, target, schema)

@@ -300,10 +300,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
             finite = arr[~np.isnan(arr)]
             if np.isfinite(finite).all() and (finite == np.round(finite)).all():
                 out[value] = col.round().astype("Int64")
-    if ext in CSV_EXTENSIONS and schema.time in out.columns:
-        t = out[schema.time]
-        if pd.api.types.is_datetime64_any_dtype(t):
-            out[schema.time] = t.dt.strftime(schema.date_format)
+    date_format = schema.date_format if ext in CSV_EXTENSIONS else None
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -314,9 +311,13 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
         if ext in CSV_EXTENSIONS:
             sep = schema.sep or ("\t" if ext == ".tsv" else ",")
             decimal = schema.decimal if schema.decimal != sep else "."
-            out.to_csv(
-                tmp, sep=sep, decimal=decimal, index=False, lineterminator="\n", encoding="utf-8"
-            )
+            if not _write_csv_fast(out, tmp, sep, decimal, schema.time, date_format):
+                if schema.time in out.columns and date_format:
+                    t = out[schema.time]
+                    if pd.api.types.is_datetime64_any_dtype(t):
+                        out[schema.time] = t.dt.strftime(date_format)
+                out.to_csv(tmp, sep=sep, decimal=decimal, index=False, lineterminator="\n",
+                           encoding="utf-8")
         elif ext in PARQUET_EXTENSIONS:
             out.to_parquet(tmp, engine="pyarrow", index=False)
         else:
@@ -329,6 +330,91 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
         _remove_quietly(tmp)
         raise
     return path
+
+
+def _csv_cells(values: list[str], sep: str) -> list[str]:
+    """Cells as pandas' ``to_csv`` writes them (minimal quoting)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sep, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    out = []
+    for v in values:
+        buf.seek(0)
+        buf.truncate()
+        writer.writerow([v])
+        out.append(buf.getvalue()[:-1])
+    return out
+
+
+def _csv_column(col: pd.Series, sep: str, time: str, date_format: str | None):
+    """One column as an Arrow string array of CSV cells, or None when not handled here.
+
+    Text, dates and categories are formatted once per distinct value (a long table
+    repeats each series' keys and each timestamp many times), whole numbers by Arrow,
+    floats as numpy's ``astype(str)``, which is what pandas' ``to_csv`` writes.
+    """
+    import pyarrow as pa
+
+    dtype = col.dtype
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        arr = pa.array(col, from_pandas=True).cast(pa.string())
+        return arr.fill_null("") if arr.null_count else arr
+    if pd.api.types.is_float_dtype(dtype) and dtype == np.float64:
+        values = col.to_numpy()
+        text = values.astype(str)
+        text[np.isnan(values)] = ""
+        return pa.array(text, type=pa.string())
+    is_time = pd.api.types.is_datetime64_any_dtype(dtype)
+    if is_time and (col.name != time or not date_format or getattr(dtype, "tz", None)):
+        return None
+    if not (is_time or _is_text(col)):
+        return None
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    if is_time:
+        cells = list(pd.DatetimeIndex(uniques).strftime(date_format))
+    else:
+        if not all(isinstance(v, str) for v in uniques):
+            return None
+        cells = list(uniques)
+    cells = _csv_cells(cells, sep) + [""]  # code -1 (missing) -> empty cell
+    return pa.array(cells, type=pa.string()).take(pa.array(np.where(codes < 0, len(cells) - 1,
+                                                                     codes)))
+
+
+def _write_csv_fast(
+    df: pd.DataFrame, path: Path, sep: str, decimal: str, time: str, date_format: str | None
+) -> bool:
+    """Write ``df`` as ``to_csv(sep, index=False, lineterminator="\\n")`` would, byte for byte,
+    by joining Arrow string columns; False (nothing written) for tables it does not handle
+    (a decimal comma, booleans, categories, mixed objects...): pandas writes those."""
+    if decimal != "." or len(sep) != 1 or len(df.columns) == 0 or not df.columns.is_unique:
+        return False
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return False
+    columns = []
+    for name in df.columns:
+        if not isinstance(name, str):
+            return False
+        cells = _csv_column(df[name], sep, time, date_format)
+        if cells is None:
+            return False
+        columns.append(cells)
+    header = sep.join(_csv_cells(list(df.columns), sep)) + "\n"
+    with open(path, "wb") as fh:
+        fh.write(header.encode("utf-8"))
+        step = 1 << 20
+        for start in range(0, len(df), step):
+            parts = [c.slice(start, step) for c in columns]
+            parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\n")  # cell + "\n"
+            lines = pc.binary_join_element_wise(*parts, sep)
+            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+            first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
+            fh.write(memoryview(lines.buffers()[2])[first:last])
+    return True
 
 
 def _remove_quietly(path: Path) -> None:

@@ -116,17 +116,20 @@ class ARRNN(nn.Module):
         """Ancestral sampling, one step at a time.
 
         Args:
-            cal: ``[T, F]`` calendar features; the first ``burn_in`` steps are run and
-                dropped so the state forgets its zero start.
+            cal: ``[T, F]`` calendar features, or ``[N, T, F]`` (one row per sample,
+                e.g. consecutive chunks of a long range drawn as one batch; ``n_samples``
+                is then ``N``). The first ``burn_in`` steps are run and dropped so the
+                state forgets its zero start.
             codes: ``[G, C]``. limit: samples are clamped to ``[-limit, limit]``
                 (standardised units), a guard against rare runaway paths.
 
         Returns:
             ``[n_samples, T - burn_in, G]`` standardised values.
         """
-        g, (t, _) = codes.shape[0], cal.shape
+        cal_b = cal.unsqueeze(0).expand(n_samples, *cal.shape) if cal.dim() == 2 else cal
+        n_samples, t = cal_b.shape[0], cal_b.shape[1]
+        g = codes.shape[0]
         emb = self.embed(codes)
-        cal_b = cal.unsqueeze(0).expand(n_samples, t, cal.shape[-1])
         y_prev = cal.new_zeros(n_samples, g, 1)
         seen_prev = cal.new_zeros(n_samples, g, 1)
         h = None

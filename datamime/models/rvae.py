@@ -67,6 +67,28 @@ class RecurrentVAE(nn.Module):
         mu, raw = self.emit(x).unbind(-1)
         return Normal(mu, nn.functional.softplus(raw) + 1e-3)
 
+    def _fast_emission(self, emb: torch.Tensor):
+        """:meth:`_emission` for sampling, with the first layer split by input.
+
+        The first linear layer of ``emit`` applied to ``[z, s, cal, emb, y, seen]`` is the
+        sum of its blocks: the ``[z, s, cal]`` block is computed once per sample row, the
+        group block once for all steps, so each step costs ``[B, G, H]`` additions instead
+        of a ``[B, G, Z+H+F+E+2]`` concatenation and product (the same numbers).
+        """
+        first, rest = self.emit[0], self.emit[1:]
+        n_ctx = first.in_features - emb.shape[-1] - 2
+        w_ctx, w_emb, w_y, w_seen = first.weight.split([n_ctx, emb.shape[-1], 1, 1], dim=1)
+        per_series = emb @ w_emb.T + first.bias  # [G, H]
+
+        def emission(z, s, cal, y_prev, seen_prev) -> tuple[torch.Tensor, torch.Tensor]:
+            ctx = torch.cat([z, s, cal], dim=-1) @ w_ctx.T  # [B, H]
+            h = (ctx.unsqueeze(1) + per_series + y_prev.unsqueeze(-1) * w_y[:, 0]
+                 + seen_prev.unsqueeze(-1) * w_seen[:, 0])
+            mu, raw = rest(h).unbind(-1)
+            return mu, nn.functional.softplus(raw) + 1e-3
+
+        return emission
+
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """Negative ELBO per observed value (see :class:`datamime.models.ar_rnn.ARRNN.loss`)."""
         y, mask, cal = batch["y"], batch["mask"], batch["cal"]
@@ -103,20 +125,28 @@ class RecurrentVAE(nn.Module):
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Ancestral sampling; same contract as :meth:`datamime.models.ar_rnn.ARRNN.sample`."""
-        g, t = codes.shape[0], cal.shape[0]
+        cal = cal.unsqueeze(0).expand(n_samples, *cal.shape) if cal.dim() == 2 else cal
+        n_samples, t = cal.shape[0], cal.shape[1]
+        g = codes.shape[0]
         emb = self.embed(codes)
         s = cal.new_zeros(n_samples, self.cell.hidden_size)
         y_prev, seen_prev = cal.new_zeros(n_samples, g), cal.new_zeros(n_samples, g)
         out = cal.new_empty(n_samples, t, g)
 
-        def draw(dist: Normal) -> torch.Tensor:
-            eps = torch.randn(dist.loc.shape, generator=generator, device=cal.device)
-            return dist.loc + dist.scale * eps
+        def draw(params: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+            loc, scale = params
+            eps = torch.randn(loc.shape, generator=generator, device=cal.device)
+            return loc + scale * eps
 
+        def gaussian(params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            mu, raw = params.chunk(2, dim=-1)
+            return mu, nn.functional.softplus(raw) + 1e-3
+
+        emission = self._fast_emission(emb)
         for i in range(t):
-            c = cal[i].expand(n_samples, -1)
-            z = draw(self._gaussian(self.prior(torch.cat([s, c], dim=-1))))
-            y = draw(self._emission(z, s, c, emb, y_prev, seen_prev)).clamp(-limit, limit)
+            c = cal[:, i]
+            z = draw(gaussian(self.prior(torch.cat([s, c], dim=-1))))
+            y = draw(emission(z, s, c, y_prev, seen_prev)).clamp(-limit, limit)
             out[:, i] = y
             s = self.cell(torch.cat([z, c], dim=-1), s)
             y_prev, seen_prev = y, torch.ones_like(y)
