@@ -159,12 +159,20 @@ class Synthesizer:
 
         ``start`` defaults to the sample's first timestamp; with neither ``length`` nor
         ``end``, as many steps as the sample. A date-only ``end`` includes that whole day.
+        When the sample was read in a time zone (``data.tz``), ``start`` and ``end`` are
+        clock times in that zone too. The grid itself is in UTC.
         """
         panel, schema = self._require_fit()
+
+        def utc(ts: pd.Timestamp) -> pd.Timestamp:
+            if ts.tz is None and schema.tz and schema.tz != "UTC":
+                ts = ts.tz_localize(schema.tz, ambiguous=False, nonexistent="shift_forward")
+            return ts.tz_convert("UTC").tz_localize(None) if ts.tz is not None else ts
+
         if length is not None and end is not None:
             raise SamplingError("give either length or end, not both")
         try:
-            t0 = pd.Timestamp(start) if start is not None else panel.index[0]
+            t0 = utc(pd.Timestamp(start)) if start is not None else panel.index[0]
         except (ValueError, TypeError):
             raise SamplingError(f"start {start!r} is not a date (try 2023-01-01)") from None
         if length is not None:
@@ -179,6 +187,7 @@ class Synthesizer:
             raise SamplingError(f"end {end!r} is not a date (try 2023-12-31)") from None
         if isinstance(end, str) and _DATE_ONLY.match(end):
             t1 = t1 + pd.Timedelta("1D") - pd.Timedelta(1, "ns")
+        t1 = utc(t1)
         index = pd.date_range(t0, t1, freq=schema.freq)
         if t1 < t0 or len(index) == 0:
             raise SamplingError(f"end ({end}) is before start ({t0}); nothing to generate")

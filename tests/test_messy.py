@@ -231,7 +231,7 @@ def test_synthesizer_writes_local_times_for_a_zone(tmp_path):
     df = pd.DataFrame({"date": clock, "v": np.sin(np.arange(len(clock)) / 24 * 2 * np.pi) + 5})
     syn = Synthesizer(model="seasonal_bootstrap", verbose=False)
     syn.fit(df, time="date", groups=[], value="v", tz="Europe/Paris")
-    out = syn.sample(start="2023-10-28 22:00", length=5)  # 00:00..03:00 Paris, 02:00 twice
+    out = syn.sample(start="2023-10-29 00:00", length=5)  # Paris clock; 02:00 comes twice
     assert str(out["date"].dt.tz) == "Europe/Paris"
     hours = out["date"].dt.strftime("%H:%M").tolist()
     assert hours == ["00:00", "01:00", "02:00", "02:00", "03:00"]
@@ -331,3 +331,17 @@ def test_train_script_config_passes_agg_and_tz(tmp_path):
     sample(cfg)
     lines = out.read_text().splitlines()
     assert lines[1].startswith("A;28/10/2023 02:00")  # local clock time, like the input
+
+
+def test_start_and_end_are_local_clock_times_when_the_sample_has_a_zone():
+    from datamime.synthesizer import Synthesizer
+
+    clock = _paris_clock("2024-01-01 00:00", "2024-01-04 00:00")
+    df = pd.DataFrame({"t": clock, "v": np.arange(len(clock)) % 24})
+    syn = Synthesizer(model="seasonal_bootstrap", verbose=False).fit(df, time="t", groups=[],
+                                                                  value="v", tz="Europe/Paris")
+    out = syn.sample(start="2024-07-01 00:00", end="2024-07-01")  # summer: UTC+2
+    times = pd.DatetimeIndex(out["t"])
+    assert str(times.tz) == "Europe/Paris" and len(out) == 24
+    assert times[0].strftime("%Y-%m-%d %H:%M") == "2024-07-01 00:00"
+    assert times[-1].strftime("%H:%M") == "23:00"
