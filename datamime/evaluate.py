@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
-from scipy.stats import wasserstein_distance
 
 from datamime.data.panel import Panel
 from datamime.errors import DataError
@@ -334,6 +333,8 @@ def _mean_or_none(x: np.ndarray) -> float | None:
 def _wasserstein(
     real: np.ndarray, gen: np.ndarray, std: np.ndarray, ok: np.ndarray
 ) -> np.ndarray:
+    from scipy.stats import wasserstein_distance  # here: sampling imports this module
+
     out = np.full(real.shape[1], np.nan)
     for g in np.flatnonzero(ok):
         r = real[:, g][np.isfinite(real[:, g])]
