@@ -301,8 +301,13 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     from datamime import stream  # large Parquet outputs: row groups as generated
 
     n_rows = len(syn.date_range(cfg.length, cfg.start, cfg.end)) * syn.panel.n_series
-    if out.suffix.lower() == ".parquet" and n_rows > stream.STREAM_ROWS:
-        return stream.sample_streamed(cfg, syn, out)
+    schema = syn.schema
+    plain = (schema.tz in (None, "UTC") and not schema.values  # what sample_to writes as is
+             and not (cfg.get("closed", "drop") == "drop" and syn.windows is not None
+                      and syn.windows.any_closed)
+             and not cfg.get("combinations", False) and not cfg.get("new_groups", 0))
+    if out.suffix.lower() == ".parquet" and n_rows > stream.STREAM_ROWS and plain:
+        return stream.sample_streamed(cfg, syn, out, privacy)
     start = time.perf_counter()
     table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,

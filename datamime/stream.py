@@ -85,18 +85,26 @@ def write_parquet(
 STREAM_ROWS = 2_000_000
 
 
-def sample_streamed(cfg: Any, syn: Any, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def sample_streamed(
+    cfg: Any, syn: Any, out: Path, privacy: str = "warn"
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """``pipeline.sample`` for a large Parquet output: :meth:`Synthesizer.sample_to`.
 
-    Same metrics and message as the in-memory path; the objects hold the generated
-    ``panel`` instead of the long ``table``.
+    Same metrics, privacy check and messages as the in-memory path; the objects hold the
+    generated ``panel`` instead of the long ``table``. (``pipeline.sample`` streams only
+    outputs this path writes as they are: no time zone, closed hours, new series or
+    several value columns.)
     """
     import time
 
     start = time.perf_counter()
     gen = syn.sample_to(out, length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
-                        integer=cfg.integer, positive=cfg.positive)
+                        integer=cfg.integer, positive=cfg.positive, privacy=privacy)
     seconds = time.perf_counter() - start
+    if syn.last_privacy is not None:
+        from datamime.privacy import summary
+
+        print(f"datamime: {summary(syn.last_privacy)}")
     objects: dict[str, Any] = {"synthesizer": syn, "panel": gen, "out": out}
     if cfg.plot:
         from datamime.plotting import compare_series

@@ -440,6 +440,7 @@ class Synthesizer:
         seed: int | None = None,
         integer: bool | str | None = "auto",
         positive: bool | str | None = "auto",
+        privacy: str = "warn",
     ) -> Panel:
         """Generate as :meth:`sample` and stream the long table to a ``.parquet`` file.
 
@@ -461,10 +462,16 @@ class Synthesizer:
             rules = C.resolve(integer, positive, schema.integer, schema.min)
         except ValueError as exc:
             raise SamplingError(str(exc)) from None
-        values = self.generator.sample(index, seed=self.seed if seed is None else seed)
+        if privacy not in PRIVACY_MODES:
+            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
+        self.last_privacy = None
+        seed = self.seed if seed is None else seed
+        values = self.generator.sample(index, seed=seed)
         values = C.apply(np.asarray(values, dtype=np.float64), rules)
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
+        if privacy != "off":
+            self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
         write_parquet(path, values, index, panel.keys, schema.time, schema.value,
                       integer=any(isinstance(r, C.Integer) for r in rules))
         return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)

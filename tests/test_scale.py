@@ -242,3 +242,27 @@ def test_pipeline_streams_large_parquet_with_plot(fitted: Synthesizer, tmp_path:
         cfg.out = str(tmp_path / "small.parquet")
     monkeypatch.setattr(stream, "STREAM_ROWS", 10_000)
     assert "table" in sample(cfg)[1]  # small outputs keep the in-memory path
+
+
+def test_streaming_keeps_the_privacy_check_and_steps_aside_for_closed_hours(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from datamime import stream
+    from datamime.pipeline import sample
+    from tests.conftest import compose_config
+    from tests.test_windows import _car_park_and_market
+
+    copier = Synthesizer(model="block_bootstrap", seed=0, verbose=False)
+    copier.fit(_car_park_and_market(), time="time", groups=["site"], value="count")
+    copier.save(tmp_path / "model")
+    monkeypatch.setattr(stream, "STREAM_ROWS", 100)
+    base = [f"model_dir={tmp_path / 'model'}", "length=336", "verbose=false", "plot=false"]
+    # closed hours: the in-memory path, which leaves them out
+    _, objects = sample(compose_config("sample", [*base, f"out={tmp_path / 'a.parquet'}"]))
+    assert "table" in objects and len(pd.read_parquet(tmp_path / "a.parquet")) < 2 * 336
+    # every slot generated: streamed, and the copies of real days are still caught
+    cfg = compose_config("sample", [*base, f"out={tmp_path / 'b.parquet'}", "closed=fill",
+                                    "privacy=refuse"])
+    with pytest.raises(Exception, match="privacy=refuse"):
+        sample(cfg)
+    assert not (tmp_path / "b.parquet").exists()
