@@ -57,7 +57,8 @@ DATASET_NOTES = {
     "atmo_a": "Atmo Normandie sample (72 h), protocol A: fit on all 72 h, generate the same "
               "72 h, compare.",
     "atmo_b": "Atmo Normandie sample, protocol B: fit on the first 48 h, generate the third "
-              "day, compare with the real third day (held out).",
+              "day, compare with the real third day (held out), both scaled with the first "
+              "48 h's statistics (`evaluate(reference=...)`).",
     "synthetic": "`make_panel(n_groups=24, length=14*24, seed=7, zeros=0.05)`: daily cycle, "
                  "shared AR(1) factor, AR(1) noise, 5 % zeros; protocol A.",
 }
