@@ -11,15 +11,14 @@ gives for the same table (series then time).
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from datamime.data.io import atomic_file
 from datamime.data.panel import panel_to_long
-from datamime.errors import DataError
 
 ROWS_PER_GROUP = 1_000_000
 
@@ -59,25 +58,12 @@ def write_parquet(
         _long(values[:1, :1], index[:1], keys.iloc[:1], time, value, integer), preserve_index=False
     )
     per_group = max(1, (rows_per_group or ROWS_PER_GROUP) // max(n_steps, 1))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create the folder for {path}: {exc.strerror or exc}") from exc
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for g0 in range(0, n_series, per_group):
-                block = _long(values[:, g0 : g0 + per_group], index,
-                              keys.iloc[g0 : g0 + per_group], time, value, integer)
-                writer.write_table(pa.Table.from_pandas(block, schema=schema,
-                                                        preserve_index=False))
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for g0 in range(0, n_series, per_group):
+            block = _long(values[:, g0 : g0 + per_group], index,
+                          keys.iloc[g0 : g0 + per_group], time, value, integer)
+            writer.write_table(pa.Table.from_pandas(block, schema=schema,
+                                                    preserve_index=False))
     return path
 
 

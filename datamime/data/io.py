@@ -13,6 +13,8 @@ import io
 import os
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -302,12 +304,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
                 out[value] = col.round().astype("Int64")
     date_format = schema.date_format if ext in CSV_EXTENSIONS else None
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(f"cannot create the folder for {path}: {exc.strerror or exc}") from exc
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
+    with atomic_file(path) as tmp:
         if ext in CSV_EXTENSIONS:
             sep = schema.sep or ("\t" if ext == ".tsv" else ",")
             decimal = schema.decimal if schema.decimal != sep else "."
@@ -322,6 +319,25 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
             out.to_parquet(tmp, engine="pyarrow", index=False)
         else:
             out.to_excel(tmp, index=False, engine="openpyxl")
+    return path
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary file beside ``path``, renamed onto it when the block succeeds.
+
+    The folder is created if needed. On any failure the temporary file is removed and
+    ``path`` is left as it was; an ``OSError`` (disk full, no permission) becomes a
+    :class:`DataError` naming ``path``.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"cannot create the folder for {path}: {exc.strerror or exc}") from exc
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    try:
+        yield tmp
         os.replace(tmp, path)
     except OSError as exc:
         _remove_quietly(tmp)
@@ -329,7 +345,6 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
     except BaseException:
         _remove_quietly(tmp)
         raise
-    return path
 
 
 def _csv_cells(values: list[str], sep: str) -> list[str]:
