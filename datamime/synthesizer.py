@@ -237,16 +237,9 @@ class Synthesizer:
                 ``privacy="refuse"``.
         """
         panel, schema = self._require_fit()
-        privacy = "off" if privacy is False else privacy  # YAML reads a bare `off` as false
-        if privacy not in PRIVACY_MODES:
-            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
-        self.last_privacy = None
+        privacy = self._privacy_mode(privacy)
         index = self.date_range(length, start, end)
-        try:
-            rules = C.resolve(integer, positive, schema.integer, schema.min)
-            blocks = self._value_blocks(integer, positive)
-        except ValueError as exc:
-            raise SamplingError(str(exc)) from None
+        rules, blocks = self._rules(integer, positive)
         if closed not in {"drop", "fill"}:
             raise SamplingError(f"closed must be drop or fill, got {closed!r}")
         seed = self.seed if seed is None else seed
@@ -259,17 +252,7 @@ class Synthesizer:
                                     "sample's series")
             generator = generator.derive(extra)
             keys = pd.concat([panel.keys.astype(str), extra.keys], ignore_index=True)
-        values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
-        if blocks is None:
-            values = C.apply(values, rules)
-        else:  # several value columns: each keeps its own constraints
-            variable = keys[schema.variable].astype(str).to_numpy()
-            for name, block_rules in blocks.items():
-                values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
-        if not np.isfinite(values).all():
-            raise RuntimeError("the generator produced non-finite values")
-        if privacy != "off":
-            self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
+        values = self._draw(generator, index, seed, rules, blocks, keys, privacy)
         out = panel_to_long(values, index, keys, schema.time, schema.value, tz=schema.tz)
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
             open_ = self.windows.open_at(index)  # new series: open at every hour
@@ -280,6 +263,39 @@ class Synthesizer:
         if any(isinstance(r, C.Integer) for r in rules):
             out[schema.value] = out[schema.value].astype(np.int64)
         return out
+
+    def _privacy_mode(self, privacy: str | bool) -> str:
+        """The checked privacy option; the previous run's report is cleared."""
+        self.last_privacy = None
+        privacy = "off" if privacy is False else privacy  # YAML reads a bare `off` as false
+        if privacy not in PRIVACY_MODES:
+            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
+        return privacy
+
+    def _rules(self, integer: Any, positive: Any) -> tuple[list, dict[str, list] | None]:
+        """The output constraints: for the table, and per value column when several."""
+        schema = self.schema
+        try:
+            return (C.resolve(integer, positive, schema.integer, schema.min),
+                    self._value_blocks(integer, positive))
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from None
+
+    def _draw(self, generator: Generator, index: pd.DatetimeIndex, seed: int, rules: list,
+              blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str) -> np.ndarray:
+        """``[T, G]`` values from ``generator``, constrained and checked for copies."""
+        values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
+        if blocks is None:
+            values = C.apply(values, rules)
+        else:  # several value columns: each keeps its own constraints
+            variable = keys[self.schema.variable].astype(str).to_numpy()
+            for name, block_rules in blocks.items():
+                values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
+        if not np.isfinite(values).all():
+            raise RuntimeError("the generator produced non-finite values")
+        if privacy != "off":
+            self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
+        return values
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
@@ -457,21 +473,11 @@ class Synthesizer:
         panel, schema = self._require_fit()
         if Path(path).suffix.lower() not in {".parquet", ".pq"}:
             raise SamplingError(f"sample_to writes Parquet; {path} is not a .parquet file")
+        privacy = self._privacy_mode(privacy)
         index = self.date_range(length, start, end)
-        try:
-            rules = C.resolve(integer, positive, schema.integer, schema.min)
-        except ValueError as exc:
-            raise SamplingError(str(exc)) from None
-        if privacy not in PRIVACY_MODES:
-            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
-        self.last_privacy = None
+        rules, blocks = self._rules(integer, positive)
         seed = self.seed if seed is None else seed
-        values = self.generator.sample(index, seed=seed)
-        values = C.apply(np.asarray(values, dtype=np.float64), rules)
-        if not np.isfinite(values).all():
-            raise RuntimeError("the generator produced non-finite values")
-        if privacy != "off":
-            self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
+        values = self._draw(self.generator, index, seed, rules, blocks, panel.keys, privacy)
         write_parquet(path, values, index, panel.keys, schema.time, schema.value,
                       integer=any(isinstance(r, C.Integer) for r in rules))
         return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)
