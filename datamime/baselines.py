@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from datamime.data.panel import Panel
 from datamime.errors import DataError, ModelError
 from datamime.evaluate import _nanmean, seasonal_period, seasonal_phase, step_counter
+from datamime.persist import to_numpy
 
 _STATE_VERSION = 1
 
@@ -29,14 +29,12 @@ _STATE_VERSION = 1
 # --------------------------------------------------------------------------- helpers
 
 
-def _tensor(a: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64).copy())
+def _tensor(a: np.ndarray) -> np.ndarray:
+    return np.array(a, dtype=np.float64)
 
 
 def _array(t: Any) -> np.ndarray:
-    if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy().astype(np.float64)
-    return np.asarray(t, dtype=np.float64)
+    return np.asarray(to_numpy(t), dtype=np.float64)
 
 
 def _check_panel(panel: Panel) -> np.ndarray:
@@ -234,9 +232,9 @@ class SeasonalBootstrap(_Base):
             seasonal=_tensor(self.seasonal_),
             level=_tensor(self.level_),
             residuals=_tensor(self.residuals_),
-            n_residuals=torch.as_tensor(np.asarray(self.n_residuals_, dtype=np.int64)),
-            seen=torch.as_tensor(self.seen_),
-            constant=torch.as_tensor(self.constant_),
+            n_residuals=np.asarray(np.asarray(self.n_residuals_, dtype=np.int64)),
+            seen=np.asarray(self.seen_),
+            constant=np.asarray(self.constant_),
         )
         return state
 
@@ -419,9 +417,9 @@ class SeasonalAR(_Base):
             profile=_tensor(self.profile_),
             phi=_tensor(self.phi_),
             sigma=_tensor(self.sigma_),
-            use_log=torch.as_tensor(self.use_log_),
-            seen=torch.as_tensor(self.seen_),
-            constant=torch.as_tensor(self.constant_),
+            use_log=np.asarray(self.use_log_),
+            seen=np.asarray(self.seen_),
+            constant=np.asarray(self.constant_),
             level=_tensor(self.level_),
         )
         return state

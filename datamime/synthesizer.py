@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from datamime import constraints as C
 from datamime import privacy as P
@@ -29,11 +28,13 @@ from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
-from datamime.series import plan as plan_series
 from datamime.models.base import Generator
+from datamime.persist import read_state, to_numpy, write_state
+from datamime.series import plan as plan_series
 
-FORMAT_VERSION = 1
-MODEL_FILE = "model.pt"
+FORMAT_VERSION = 2
+MODEL_FILE = "model.npz"
+LEGACY_MODEL_FILE = "model.pt"  # format 1: torch.save, read with torch.load(weights_only=True)
 MODELS = {
     "ar_rnn": ("datamime.models.deep.DeepGenerator", {"net": "ar_rnn"}),
     "rvae": ("datamime.models.deep.DeepGenerator", {"net": "rvae"}),
@@ -376,9 +377,10 @@ class Synthesizer:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the fitted model to directory ``path`` (replaced atomically).
 
-        The directory holds ``model.pt`` (weights, scaling, schema, and the training
+        The directory holds ``model.npz`` (weights, scaling, schema, and the training
         panel used for comparison plots and the copy check: keep it as private as the
-        sample itself) and ``schema.json``.
+        sample itself; arrays and JSON, no pickle, see :mod:`datamime.persist`) and
+        ``schema.json``.
         """
         panel, schema = self._require_fit()
         path = Path(path)
@@ -391,8 +393,8 @@ class Synthesizer:
             "fit_seconds": self.fit_seconds,
             "windows": None if self.windows is None else self.windows.get_state(),
             "panel": {
-                "values": torch.from_numpy(panel.values),
-                "index": torch.from_numpy(panel.index.asi8.copy()),
+                "values": np.asarray(panel.values),
+                "index": panel.index.asi8.copy(),
                 "keys": {c: panel.keys[c].astype(str).tolist() for c in panel.keys.columns},
                 "freq": panel.freq,
             },
@@ -400,7 +402,7 @@ class Synthesizer:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
         try:
-            torch.save(state, tmp / MODEL_FILE)
+            write_state(state, tmp / MODEL_FILE)
             (tmp / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
             history = getattr(self.generator, "loss_history", None)
             if history:
@@ -420,11 +422,21 @@ class Synthesizer:
         """Read a model written by :meth:`save`."""
         path = Path(path)
         file = path / MODEL_FILE
-        if not file.is_file():
+        legacy = not file.is_file() and (path / LEGACY_MODEL_FILE).is_file()
+        if legacy:
+            file = path / LEGACY_MODEL_FILE
+        elif not file.is_file():
             raise ModelError(f"no trained model in {path}; train one first "
                              "(python scripts/train.py) or set model_dir=DIR")
         try:
-            state = torch.load(file, map_location="cpu", weights_only=True)
+            if legacy:  # written before format 2; only these need torch to load
+                import torch
+
+                state = to_numpy(torch.load(file, map_location="cpu", weights_only=True))
+                if isinstance(state, dict) and state.get("format_version") == 1:
+                    state["format_version"] = FORMAT_VERSION
+            else:
+                state = read_state(file)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user problem
             raise ModelError(f"{file} is not a datamime model ({type(exc).__name__}); "
                              "train the model again") from None
@@ -437,9 +449,9 @@ class Synthesizer:
         self.schema = Schema.from_dict(state["schema"])
         self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state["fit_seconds"]
         p = state["panel"]
-        values = p["values"].numpy()
+        values = np.asarray(p["values"])
         keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))
-        self.panel = Panel(values=values, index=pd.DatetimeIndex(p["index"].numpy()),
+        self.panel = Panel(values=values, index=pd.DatetimeIndex(np.asarray(p["index"])),
                            keys=keys, freq=p["freq"])
         windows = state.get("windows")
         self.windows = None if windows is None else ObservationWindows.from_state(windows)

@@ -221,7 +221,7 @@ def test_downloads_and_model_zip(tiny_csv, tmp_path):
     assert len(csv.splitlines()) == 1 + 4 * 10
     archive = webapp.model_zip(syn)
     with zipfile.ZipFile(io.BytesIO(archive)) as z:
-        assert "datamime-model/model.pt" in z.namelist()
+        assert "datamime-model/model.npz" in z.namelist()
         z.extractall(tmp_path)
     again = Synthesizer.load(tmp_path / "datamime-model", verbose=False).sample(length=10)
     pd.testing.assert_frame_equal(again, table)

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
-from omegaconf import open_dict
 
 from datamime import pipeline
 from datamime.data.synthetic import make_panel
+from datamime.persist import read_state, write_state
 from tests.conftest import REPO, compose_config
 
 ROLES = ["data=csv", "data.time=time", "data.groups=[site,sensor]", "data.value=value",
@@ -66,9 +65,9 @@ def trained(tmp_path_factory) -> Path:
 def _old_format(model_dir: Path, tmp_path: Path) -> Path:
     old = tmp_path / "old_model"
     shutil.copytree(model_dir, old)
-    state = torch.load(old / "model.pt", map_location="cpu", weights_only=True)
+    state = read_state(old / "model.npz")
     state["format_version"] = 0
-    torch.save(state, old / "model.pt")
+    write_state(state, old / "model.npz")
     return old
 
 
@@ -162,7 +161,7 @@ def test_bad_input_one_line_exit_2_nothing_written(task, setup, overrides, fragm
 
 
 def _digest(model_dir: Path) -> str:
-    return hashlib.sha256((model_dir / "model.pt").read_bytes()).hexdigest()
+    return hashlib.sha256((model_dir / "model.npz").read_bytes()).hexdigest()
 
 
 def _script(name: str, *overrides: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -42,7 +42,7 @@ def test_train_then_sample(tiny_csv, tmp_path, monkeypatch):
     done = _run("train", "data=csv", f"data.path={tiny_csv}", "debug=fast",
                 "trainer.accelerator=cpu", f"model_dir={model}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert (model / "model.pt").is_file()
+    assert (model / "model.npz").is_file()
     out = tmp_path / "gen" / "synthetic.csv"
     done = _run("sample", "length=24", f"model_dir={model}", f"out={out}", "plot=false",
                 cwd=tmp_path)

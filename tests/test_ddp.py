@@ -27,7 +27,7 @@ def test_ddp_two_cpu_processes_train_and_save_once(tmp_path: Path) -> None:
     assert proc.returncode == 0, output[-3000:]
     assert "Starting with 2 processes" in output and "GLOBAL_RANK: 1" in output
     assert output.count("model saved to") == 1  # rank 0 alone writes the model
-    assert sorted(p.name for p in model_dir.iterdir()) == ["loss_curve.png", "model.pt",
+    assert sorted(p.name for p in model_dir.iterdir()) == ["loss_curve.png", "model.npz",
                                                             "schema.json"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
 

@@ -38,25 +38,6 @@ def test_net_loss_is_finite_scalar_with_gradients(net_cls):
     assert grads and all(torch.isfinite(g).all() for g in grads)
 
 
-@pytest.mark.parametrize("net_cls", NETS)
-def test_net_sample_shape_and_burn_in(net_cls):
-    net = net_cls(cardinalities=[3, 3], n_calendar=F, hidden=16).eval()
-    cal = torch.randn(T + 4, F)
-    out = net.sample(cal, _batch()["codes"], n_samples=2, burn_in=4, limit=3.0)
-    assert out.shape == (2, T, G)
-    assert out.abs().max() <= 3.0
-
-
-@pytest.mark.parametrize("net_cls", NETS)
-def test_net_sample_is_reproducible_with_generator(net_cls):
-    net = net_cls(cardinalities=[3, 3], n_calendar=F, hidden=16).eval()
-    cal, codes = torch.randn(T, F), _batch()["codes"]
-    a = net.sample(cal, codes, generator=torch.Generator().manual_seed(1))
-    b = net.sample(cal, codes, generator=torch.Generator().manual_seed(1))
-    c = net.sample(cal, codes, generator=torch.Generator().manual_seed(2))
-    assert torch.equal(a, b) and not torch.equal(a, c)
-
-
 def test_missing_values_do_not_change_loss_gradients():
     """A masked value must not influence training whatever number sits in its cell."""
     net = ARRNN(cardinalities=[3, 3], n_calendar=F, hidden=16, input_noise=0.0)

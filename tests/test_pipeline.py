@@ -17,7 +17,7 @@ def _read(path):
 def test_pipeline_train_then_sample_writes_the_sample_format(train_cfg, sample_cfg):
     metrics, objects = train(train_cfg)
     assert metrics["n_series"] == 4 and metrics["n_steps"] == 72
-    assert (objects["model_dir"] / "model.pt").is_file()
+    assert (objects["model_dir"] / "model.npz").is_file()
     assert (objects["model_dir"] / "loss_curve.png").is_file()
     with open_dict(sample_cfg):
         sample_cfg.length, sample_cfg.plot = 200, True
@@ -100,7 +100,7 @@ def test_synthesizer_load_missing_or_foreign_model_raises(tmp_path):
     with pytest.raises(ModelError, match="no trained model"):
         Synthesizer.load(tmp_path / "nowhere")
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "model.pt").write_bytes(b"not a model")
+    (tmp_path / "bad" / "model.npz").write_bytes(b"not a model")
     with pytest.raises(ModelError, match="not a datamime model"):
         Synthesizer.load(tmp_path / "bad")
 

@@ -19,7 +19,7 @@ def test_scripts_train_then_sample_with_defaults(tiny_csv, tmp_path):
     done = _run("train.py", "data=csv", f"data.path={tiny_csv}", "debug=fast", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "guessed roles" in done.stdout  # roles not given: the guess is shown
-    assert (tmp_path / "models" / "latest" / "model.pt").is_file()
+    assert (tmp_path / "models" / "latest" / "model.npz").is_file()
     done = _run("sample.py", "length=48", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "outputs/synthetic.csv" in done.stdout

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 DAY = pd.Timedelta("1D")
 # Period name -> (length, how much of it the sample must span before the cycle can be learned).
@@ -109,12 +108,12 @@ class SeriesScaler:
     def get_state(self) -> dict[str, Any]:
         return {
             "log": self.log,
-            **{k: torch.as_tensor(getattr(self, k)) for k in ("level", "mean", "std")},
+            **{k: np.asarray(getattr(self, k)) for k in ("level", "mean", "std")},
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeriesScaler:
-        arrays = {k: state[k].numpy() for k in ("level", "mean", "std")}
+        arrays = {k: np.asarray(state[k]) for k in ("level", "mean", "std")}
         return cls(log=bool(state["log"]), **arrays)
 
 
@@ -198,16 +197,16 @@ class SeasonalProfile:
         return out
 
     def get_state(self) -> dict[str, Any]:
-        state = {"freq": self.freq, "periods": self.periods, "table": torch.as_tensor(self.table)}
+        state = {"freq": self.freq, "periods": self.periods, "table": np.asarray(self.table)}
         if self.weekly is not None:
-            state["weekly"] = torch.as_tensor(self.weekly)
+            state["weekly"] = np.asarray(self.weekly)
         return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeasonalProfile:
         weekly = state.get("weekly")
-        return cls(freq=state["freq"], periods=list(state["periods"]), table=state["table"].numpy(),
-                   weekly=None if weekly is None else weekly.numpy())
+        return cls(freq=state["freq"], periods=list(state["periods"]), table=np.asarray(state["table"]),
+                   weekly=None if weekly is None else np.asarray(weekly))
 
 
 def _weekly_offsets(x: np.ndarray, index: pd.DatetimeIndex, shrink: bool) -> np.ndarray:
@@ -273,11 +272,11 @@ class Prewhitener:
         return z
 
     def get_state(self) -> dict[str, Any]:
-        return {"phi": torch.as_tensor(self.phi)}
+        return {"phi": np.asarray(self.phi)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Prewhitener:
-        return cls(phi=state["phi"].numpy())
+        return cls(phi=np.asarray(state["phi"]))
 
 
 @dataclass
@@ -342,11 +341,11 @@ class MarginalCopula:
         return out - self.quantiles.mean(axis=0)
 
     def get_state(self) -> dict[str, Any]:
-        return {"probs": torch.as_tensor(self.probs), "quantiles": torch.as_tensor(self.quantiles)}
+        return {"probs": np.asarray(self.probs), "quantiles": np.asarray(self.quantiles)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> MarginalCopula:
-        return cls(probs=state["probs"].numpy(), quantiles=state["quantiles"].numpy())
+        return cls(probs=np.asarray(state["probs"]), quantiles=np.asarray(state["quantiles"]))
 
 
 
@@ -404,11 +403,11 @@ class InnovationPrior:
         return rng.standard_normal((n_steps, self.chol.shape[0])) @ self.chol.T
 
     def get_state(self) -> dict[str, Any]:
-        return {"chol": torch.as_tensor(self.chol), "scale": torch.as_tensor(self.scale)}
+        return {"chol": np.asarray(self.chol), "scale": np.asarray(self.scale)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> InnovationPrior:
-        return cls(chol=state["chol"].numpy(), scale=state["scale"].numpy())
+        return cls(chol=np.asarray(state["chol"]), scale=np.asarray(state["scale"]))
 
 
 # Fewer observations than this per series (median over series) and the deep generators

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 DAY = pd.Timedelta("1D")
 
@@ -118,13 +117,13 @@ class ObservationWindows:
                 + more)
 
     def get_state(self) -> dict[str, Any]:
-        return {"freq": self.freq, "day_open": torch.as_tensor(self.day_open),
-                "week_open": torch.as_tensor(self.week_open)}
+        return {"freq": self.freq, "day_open": np.asarray(self.day_open),
+                "week_open": np.asarray(self.week_open)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> ObservationWindows:
-        return cls(freq=state["freq"], day_open=state["day_open"].numpy().astype(bool),
-                   week_open=state["week_open"].numpy().astype(bool))
+        return cls(freq=state["freq"], day_open=np.asarray(state["day_open"]).astype(bool),
+                   week_open=np.asarray(state["week_open"]).astype(bool))
 
 
 def _ranges(labels: list[str], slots: np.ndarray) -> str:

@@ -6,7 +6,8 @@ step the joint distribution of all ``G`` series is Gaussian with a low-rank plus
 diagonal covariance, ``N(mu_t, L_t L_t^T + diag(sd_t^2))``: the ``rank`` columns of
 ``L_t`` are factors shared by all series at the same time step (weather, traffic), so
 series that move together in the sample move together in the samples. Exact
-likelihood, no variational bound.
+likelihood, no variational bound. Sampling runs from the exported weights in numpy
+(:class:`datamime.models.numpy_nets.NumpyARRNN`).
 
 Shapes: ``B`` windows, ``T`` steps, ``G`` series, ``F`` calendar features, ``C``
 identifying columns, ``K`` rank.
@@ -102,49 +103,3 @@ class ARRNN(nn.Module):
         n_missing = (mask == 0).sum()
         nll = nll - n_missing * 0.5 * torch.log(torch.tensor(2 * torch.pi))
         return nll / mask.sum().clamp(min=1)
-
-    @torch.no_grad()
-    def sample(
-        self,
-        cal: torch.Tensor,
-        codes: torch.Tensor,
-        n_samples: int = 1,
-        burn_in: int = 0,
-        limit: float = 10.0,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Ancestral sampling, one step at a time.
-
-        Args:
-            cal: ``[T, F]`` calendar features, or ``[N, T, F]`` (one row per sample,
-                e.g. consecutive chunks of a long range drawn as one batch; ``n_samples``
-                is then ``N``). The first ``burn_in`` steps are run and dropped so the
-                state forgets its zero start.
-            codes: ``[G, C]``. limit: samples are clamped to ``[-limit, limit]``
-                (standardised units), a guard against rare runaway paths.
-
-        Returns:
-            ``[n_samples, T - burn_in, G]`` standardised values.
-        """
-        cal_b = cal.unsqueeze(0).expand(n_samples, *cal.shape) if cal.dim() == 2 else cal
-        n_samples, t = cal_b.shape[0], cal_b.shape[1]
-        g = codes.shape[0]
-        emb = self.embed(codes)
-        y_prev = cal.new_zeros(n_samples, g, 1)
-        seen_prev = cal.new_zeros(n_samples, g, 1)
-        h = None
-        out = cal.new_empty(n_samples, t, g)
-        for i in range(t):
-            step_cal = cal_b[:, i : i + 1]
-            x = self._step_inputs(y_prev, seen_prev, step_cal, emb)
-            o, h = self.rnn(x, h)
-            mu, sd, factor = self._heads(o, x, n_samples, g)  # [N, 1, G(, K)]
-            y = mu + sd * torch.randn(mu.shape, generator=generator, device=mu.device)
-            if self.rank > 0:
-                z = torch.randn(n_samples, 1, self.rank, 1, generator=generator, device=mu.device)
-                y = y + (factor @ z).squeeze(-1)
-            y = y.clamp(-limit, limit)
-            out[:, i] = y[:, 0]
-            y_prev = y.transpose(1, 2)  # [N, G, 1]
-            seen_prev = torch.ones_like(y_prev)
-        return out[:, burn_in:]

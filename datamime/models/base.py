@@ -17,7 +17,7 @@ class Generator(Protocol):
     ``sample`` returns ``[T, G]`` values in the sample's own units, for the same
     ``G`` series (same order as ``panel.keys``); output constraints (integers,
     non-negative) are applied afterwards by the caller. ``get_state`` returns only
-    tensors, numbers, strings, lists and dicts, so ``torch.load(weights_only=True)``
+    arrays, numbers, strings, lists and dicts, so :func:`datamime.persist.write_state`
     can read it back; ``from_state`` rebuilds an equivalent fitted generator.
     """
 

@@ -15,15 +15,11 @@ import math
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
-from torch.utils.data import DataLoader
 
-from datamime.data.dataset import WindowDataset
 from datamime.data.panel import Panel
 from datamime.data.schema import extreme_values
 from datamime.data.transforms import (
@@ -37,7 +33,11 @@ from datamime.data.transforms import (
     learnable_periods,
 )
 from datamime.errors import SamplingError
+from datamime.models.numpy_nets import ndtr, sampler
 from datamime.series import SeriesPlan
+
+if TYPE_CHECKING:
+    from torch import nn
 
 # Largest AR(1) coefficient a tiny sample (see TINY_STEPS) may set: memory of ~10 steps.
 _TINY_MAX_PHI = 0.9
@@ -88,6 +88,8 @@ def torch_threads(n: int) -> Iterator[None]:
     Step-by-step sampling is thousands of tiny ops; on one thread each costs a few
     microseconds, on a pool it waits for the other threads (7x slower measured here).
     """
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(n)
     try:
@@ -97,12 +99,12 @@ def torch_threads(n: int) -> Iterator[None]:
 
 
 def _copula_inverse(copula: MarginalCopula, s: np.ndarray) -> np.ndarray:
-    """:meth:`MarginalCopula.inverse` with torch's normal CDF instead of scipy's.
+    """:meth:`MarginalCopula.inverse` with a numpy normal CDF instead of scipy's.
 
-    Same numbers; it spares the sampling path the import of ``scipy.stats`` (1-2 s of a
-    cold start). ``tests/test_scale.py`` checks both agree.
+    Same numbers to 1e-7; it spares the sampling path the import of ``scipy.stats``
+    (1-2 s of a cold start). ``tests/test_scale.py`` checks both agree.
     """
-    u = torch.special.ndtr(torch.from_numpy(s)).numpy()
+    u = ndtr(s)
     out = np.empty_like(s)
     for g in range(s.shape[1]):
         out[:, g] = np.interp(u[:, g], copula.probs, copula.quantiles[:, g])
@@ -157,7 +159,7 @@ class DeepGenerator:
         if isinstance(net, str):
             if net not in NETS:
                 raise ValueError(f"unknown network {net!r}; choose one of {sorted(NETS)}")
-            net = _import(NETS[net])
+            net = NETS[net]  # imported when training: loading and sampling need no torch
         self.net_factory = net
         self.lr, self.weight_decay, self.batch_size = lr, weight_decay, batch_size
         self.window, self.windows_per_epoch = window, windows_per_epoch
@@ -166,20 +168,26 @@ class DeepGenerator:
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
-        self.net: nn.Module | None = None
+        self.weights: dict[str, np.ndarray] | None = None  # the trained net's, float32
+        self._net: nn.Module | None = None
         self.loss_history: list[float] = []
 
     # ----------------------------------------------------------------- fitting
     def _net_spec(self) -> tuple[str, dict[str, Any]]:
         factory, kwargs = self.net_factory, {}
+        if isinstance(factory, str):
+            return factory, kwargs
         if isinstance(factory, functools.partial):
             factory, kwargs = factory.func, dict(factory.keywords)
         return f"{factory.__module__}.{factory.__qualname__}", kwargs
 
     def fit(self, panel: Panel, verbose: bool = True) -> DeepGenerator:
         """Train on every series of ``panel`` at once."""
-        import lightning.pytorch as pl  # imported here: sampling does not need it
+        import lightning.pytorch as pl  # imported here: sampling needs neither it nor torch
+        import torch
+        from torch.utils.data import DataLoader
 
+        from datamime.data.dataset import WindowDataset
         from datamime.models.lit_module import GenerativeLitModule, LossHistory
 
         pl.seed_everything(self.seed, workers=True, verbose=False)
@@ -221,11 +229,11 @@ class DeepGenerator:
         self.net_class = path
         self.net_kwargs = {**kwargs, "cardinalities": [len(v) for v in self.categories.values()],
                            "n_calendar": cal.shape[1]}
-        self.net = _import(path)(**self.net_kwargs)
+        net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
         loader = DataLoader(data, batch_size=self.batch_size, shuffle=True,
                             generator=torch.Generator().manual_seed(self.seed))
-        lit = GenerativeLitModule(self.net, self.codes, self.lr, self.weight_decay)
+        lit = GenerativeLitModule(net, torch.as_tensor(self.codes), self.lr, self.weight_decay)
         history = LossHistory()
         kwargs = {"max_epochs": 15, "accelerator": "cpu", "logger": False,
                   "enable_checkpointing": False, "enable_model_summary": False,
@@ -240,7 +248,10 @@ class DeepGenerator:
             for noise in _LIGHTNING_NOISE:
                 warnings.filterwarnings("ignore", f".*{noise}.*")
             trainer.fit(lit, loader)
-        self.net = lit.net.cpu().eval()
+        self._net = lit.net.cpu().eval()
+        self.weights = {k: v.detach().numpy().astype(np.float32)
+                        for k, v in self._net.state_dict().items()}
+        sampler(self.net_class, self.weights)  # fail now, not at sampling, for an unknown net
         self.loss_history = history.values
         self.bias = np.zeros(panel.n_series)
         if self.use_ar and self.prior is None:
@@ -249,13 +260,25 @@ class DeepGenerator:
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
 
-    def _encode(self, keys: pd.DataFrame) -> torch.Tensor:
+    @property
+    def net(self) -> nn.Module | None:
+        """The trained network as a torch module (built from :attr:`weights` on first use;
+        sampling does not need it)."""
+        if self._net is None and self.weights is not None:
+            import torch
+
+            self._net = _import(self.net_class)(**self.net_kwargs)
+            self._net.load_state_dict({k: torch.from_numpy(v) for k, v in self.weights.items()})
+            self._net.eval()
+        return self._net
+
+    def _encode(self, keys: pd.DataFrame) -> np.ndarray:
         cols = [
             pd.Categorical(keys[c].astype(str), categories=self.categories[c]).codes
             for c in self.group_columns
         ]
         codes = np.stack(cols, axis=1) if cols else np.zeros((len(keys), 0), dtype=np.int64)
-        return torch.as_tensor(codes, dtype=torch.long)
+        return codes.astype(np.int64)
 
     # ---------------------------------------------------------------- sampling
     def _chunk_steps(self) -> int:
@@ -277,9 +300,8 @@ class DeepGenerator:
             e = self.copula.inverse(s) if self.copula is not None else s
             return e * self.prior.scale
         n, chunk, burn = len(index), self._chunk_steps(), self.window_
-        gen = torch.Generator().manual_seed(seed)
         if n <= chunk:
-            cal = torch.from_numpy(calendar_features(index, self.periods, self.harmonics))
+            cal = calendar_features(index, self.periods, self.harmonics)[None]
             burn = 0
         else:
             k = -(-n // chunk)
@@ -287,11 +309,11 @@ class DeepGenerator:
             ext = pd.date_range(index[0] - burn * offset, periods=burn + k * chunk,
                                 freq=self.freq)
             rows = np.arange(k)[:, None] * chunk + np.arange(burn + chunk)[None, :]
-            cal = torch.from_numpy(calendar_features(ext, self.periods, self.harmonics)[rows])
-        with torch_threads(1):
-            e = self.net.sample(cal, self.codes, n_samples=1, burn_in=burn,
-                                limit=self.limit, generator=gen)
-        e = e.reshape(-1, e.shape[-1])[:n].double().numpy()
+            cal = calendar_features(ext, self.periods, self.harmonics)[rows]
+        net = sampler(self.net_class, self.weights)
+        e = net.sample(cal, self.codes, burn_in=burn, limit=self.limit,
+                       rng=np.random.default_rng(seed))
+        e = e.reshape(-1, e.shape[-1])[:n].astype(np.float64)
         return _copula_inverse(self.copula, e) if self.copula is not None else e
 
     def _calibrate(self, start: pd.Timestamp, seed: int) -> np.ndarray:
@@ -307,7 +329,7 @@ class DeepGenerator:
 
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
         """Draw ``[T, G]`` values (original units) on ``index``, a grid of the sample's freq."""
-        if self.net is None:
+        if self.weights is None:
             raise RuntimeError("fit the generator before sampling")
         burn_in = self.window_
         offset = pd.tseries.frequencies.to_offset(self.freq)
@@ -326,7 +348,7 @@ class DeepGenerator:
         its identifying labels, and a label the network never saw gets the weighted mean
         of the known labels' vectors (see :mod:`datamime.series`).
         """
-        if self.net is None:
+        if self.weights is None:
             raise RuntimeError("fit the generator before deriving new series")
         if self.prior is not None:
             raise SamplingError("new series need a sample of at least "
@@ -355,35 +377,36 @@ class DeepGenerator:
             out.copula = MarginalCopula(probs=self.copula.probs,
                                         quantiles=np.sort(self.copula.quantiles @ w.T, axis=0))
         out.bias = w @ self.bias
-        out.net = copy.deepcopy(self.net)
+        out.weights, out._net = dict(self.weights), None
         out.categories = {c: list(v) for c, v in self.categories.items()}
-        tables = out.net.embed.tables
+        cardinalities = list(self.net_kwargs["cardinalities"])
         for c, column in enumerate(self.group_columns):
             fresh = plan.new_labels.get(column, {})
             if not fresh:
                 continue
-            known = self.categories[column]
-            weight = tables[c].weight.detach()
-            rows = [sum(m * weight[known.index(lab)] for lab, m in mix.items())
+            known, name = self.categories[column], f"embed.tables.{c}.weight"
+            table = self.weights[name]
+            rows = [sum(m * table[known.index(lab)] for lab, m in mix.items())
                     for mix in fresh.values()]
-            grown = nn.Embedding(weight.shape[0] + len(rows), weight.shape[1])
-            grown.weight.data = torch.cat([weight, torch.stack(rows)])
-            tables[c] = grown
+            out.weights[name] = np.vstack([table, *rows]).astype(np.float32)
             out.categories[column] = known + list(fresh)
+            cardinalities[c] = len(out.weights[name])
+        out.net_kwargs = {**self.net_kwargs, "cardinalities": cardinalities}
         keys = plan.keys.astype(str)
-        new_codes = torch.as_tensor(np.stack(
+        new_codes = np.stack(
             [[out.categories[c].index(v) for v in keys[c]] for c in self.group_columns], axis=1
-        ), dtype=torch.long)
-        out.codes = torch.cat([self.codes, new_codes])
+        ).astype(np.int64)
+        out.codes = np.vstack([self.codes, new_codes])
         return out
 
     # ------------------------------------------------------------- persistence
     def get_state(self) -> dict[str, Any]:
-        """Plain state for ``torch.save``/``torch.load(weights_only=True)``."""
+        """Plain state (arrays, numbers, strings) for :func:`datamime.persist.write_state`."""
         return {
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
-            "net_state": self.net.state_dict(), "scaler": self.scaler.get_state(),
-            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(), "bias": torch.as_tensor(self.bias),
+            "net_state": self.weights, "scaler": self.scaler.get_state(),
+            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(),
+            "bias": np.asarray(self.bias),
             "copula": None if self.copula is None else self.copula.get_state(),
             "periods": self.periods, "harmonics": self.harmonics, "freq": self.freq,
             "group_columns": self.group_columns, "categories": self.categories,
@@ -395,20 +418,19 @@ class DeepGenerator:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DeepGenerator:
         """Rebuild a fitted generator from :meth:`get_state`."""
-        self = cls(net=_import(state["net_class"]), harmonics=state["harmonics"],
-                   transform=state["transform"], seed=state["seed"])
+        self = cls(harmonics=state["harmonics"], transform=state["transform"], seed=state["seed"])
+        self.net_factory = state["net_class"]
         self.net_class, self.net_kwargs = state["net_class"], state["net_kwargs"]
-        self.net = _import(self.net_class)(**self.net_kwargs)
-        self.net.load_state_dict(state["net_state"])
-        self.net.eval()
+        self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in state["net_state"].items()}
         self.scaler = SeriesScaler.from_state(state["scaler"])
         self.profile = SeasonalProfile.from_state(state["profile"])
         self.whitener = Prewhitener.from_state(state["whitener"])
-        self.bias = state["bias"].numpy()
+        self.bias = np.asarray(state["bias"], dtype=np.float64)
         self.copula = state["copula"] and MarginalCopula.from_state(state["copula"])
         self.periods, self.freq = state["periods"], state["freq"]
         self.group_columns, self.categories = state["group_columns"], state["categories"]
-        self.codes, self.window_, self.limit = state["codes"], state["window"], state["limit"]
+        self.codes = np.asarray(state["codes"], dtype=np.int64)
+        self.window_, self.limit = state["window"], state["limit"]
         self.loss_history = state["loss_history"]
         prior = state.get("prior")
         self.prior = None if prior is None else InnovationPrior.from_state(prior)
