@@ -45,15 +45,21 @@ def test_rvae_blocks_match_torch() -> None:
     b, g = 3, len(codes)
     z, s = torch.randn(b, 6), torch.randn(b, 16)
     cal, y, seen = torch.randn(b, 4), torch.randn(b, g), (torch.rand(b, g) > 0.5).float()
-    ref = net._emission(z, s, cal, emb, y, seen)
-    mu, sd = nn_np.NumpyRVAE(w).emission(emb.detach().numpy())(
+    # torch's block-wise first layer is the plain layer on the concatenated inputs
+    x = torch.cat([torch.cat([z, s, cal], -1).unsqueeze(1).expand(b, g, -1),
+                   emb.expand(b, g, -1), y.unsqueeze(-1), seen.unsqueeze(-1)], dim=-1)
+    plain_mu, plain_raw = net.emit(x).unbind(-1)
+    ref_mu, ref_sd = net.emission(z, s, cal, emb, y, seen)
+    _close(ref_mu.numpy(), plain_mu)
+    _close(ref_sd.numpy(), torch.nn.functional.softplus(plain_raw) + 1e-3)
+    mu, sd = nn_np.NumpyRVAE(w).emission(emb.numpy())(
         z.numpy(), s.numpy(), cal.numpy(), y.numpy(), seen.numpy())
-    _close(mu, ref.loc)
-    _close(sd, ref.scale)
-    prior = net._gaussian(net.prior(torch.cat([s, cal], dim=-1)))
+    _close(mu, ref_mu)
+    _close(sd, ref_sd)
+    prior_mu, prior_sd = net._gaussian(net.prior(torch.cat([s, cal], dim=-1)))
     loc, scale = nn_np.NumpyRVAE(w).prior(s.numpy(), cal.numpy())
-    _close(loc, prior.loc)
-    _close(scale, prior.scale)
+    _close(loc, prior_mu)
+    _close(scale, prior_sd)
     x = torch.cat([z, cal], dim=-1)
     _close(nn_np.gru_cell(w, "cell", x.numpy(), s.numpy()), net.cell(x, s))
 

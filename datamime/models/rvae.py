@@ -12,9 +12,10 @@ Shapes: ``B`` windows, ``T`` steps, ``G`` series, ``F`` calendar features, ``Z``
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
-from torch.distributions import Normal, kl_divergence
 
 from datamime.models.components import GroupEmbedding, mlp
 
@@ -50,26 +51,37 @@ class RecurrentVAE(nn.Module):
         self.emit = mlp(latent + hidden + n_calendar + embedding_dim + 2, hidden, 2)
 
     @staticmethod
-    def _gaussian(params: torch.Tensor) -> Normal:
+    def _gaussian(params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, raw = params.chunk(2, dim=-1)
-        return Normal(mu, nn.functional.softplus(raw) + 1e-3)
+        return mu, nn.functional.softplus(raw) + 1e-3
 
-    def _emission(
+    def emission(
         self, z: torch.Tensor, s: torch.Tensor, cal: torch.Tensor, emb: torch.Tensor,
         y_prev: torch.Tensor, seen_prev: torch.Tensor,
-    ) -> Normal:
-        # z: [B, Z]; s: [B, H]; cal: [B, F]; emb: [G, E]; y_prev, seen_prev: [B, G] -> Normal [B, G]
-        b, g = y_prev.shape
-        ctx = torch.cat([z, s, cal], dim=-1).unsqueeze(1).expand(b, g, -1)
-        x = torch.cat(
-            [ctx, emb.unsqueeze(0).expand(b, g, -1), y_prev.unsqueeze(-1), seen_prev.unsqueeze(-1)],
-            dim=-1,
-        )
-        mu, raw = self.emit(x).unbind(-1)
-        return Normal(mu, nn.functional.softplus(raw) + 1e-3)
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and scale of every series given the step's context, for any leading shape.
+
+        ``z``, ``s``, ``cal``: ``[..., Z]``, ``[..., H]``, ``[..., F]``; ``emb``: ``[G, E]``;
+        ``y_prev``, ``seen_prev``: ``[..., G]``. Returns two ``[..., G]`` tensors. ``emit``
+        reads ``[z, s, cal, emb, y_prev, seen_prev]``; its first layer is applied block by
+        block (the context once per row, the series vectors once) rather than to that
+        concatenation broadcast over series: the same numbers, far fewer operations.
+        """
+        first, rest = self.emit[0], self.emit[1:]
+        n_ctx = first.in_features - emb.shape[-1] - 2
+        w_ctx, w_emb, w_y, w_seen = first.weight.split([n_ctx, emb.shape[-1], 1, 1], dim=1)
+        ctx = torch.cat([z, s, cal], dim=-1) @ w_ctx.T  # [..., H]
+        h = (ctx.unsqueeze(-2) + (emb @ w_emb.T + first.bias)
+             + y_prev.unsqueeze(-1) * w_y[:, 0] + seen_prev.unsqueeze(-1) * w_seen[:, 0])
+        mu, raw = rest(h).unbind(-1)
+        return mu, nn.functional.softplus(raw) + 1e-3
 
     def loss(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Negative ELBO per observed value (see :class:`datamime.models.ar_rnn.ARRNN.loss`)."""
+        """Negative ELBO per observed value (see :class:`datamime.models.ar_rnn.ARRNN.loss`).
+
+        Only the latent path is recurrent (prior, posterior, state); the emission and the
+        KL terms of all steps are computed at once after it.
+        """
         y, mask, cal = batch["y"], batch["mask"], batch["cal"]
         b, t, g = y.shape
         emb = self.embed(batch["codes"])
@@ -80,15 +92,24 @@ class RecurrentVAE(nn.Module):
         )
         pooled = (read * mask.unsqueeze(-1)).sum(2) / mask.sum(2, keepdim=True).clamp(min=1)
         s = y.new_zeros(b, self.cell.hidden_size)
-        y_prev, seen_prev = y.new_zeros(b, g), y.new_zeros(b, g)
-        nll, kl = y.new_zeros(()), y.new_zeros(())
+        states, latents, priors, posts = [], [], [], []
         for i in range(t):
             prior = self._gaussian(self.prior(torch.cat([s, cal[:, i]], dim=-1)))
             post = self._gaussian(self.posterior(torch.cat([s, pooled[:, i], cal[:, i]], dim=-1)))
-            z = post.rsample()
-            emission = self._emission(z, s, cal[:, i], emb, y_prev, seen_prev)
-            nll = nll - (emission.log_prob(y[:, i]) * mask[:, i]).sum()
-            kl = kl + kl_divergence(post, prior).sum()
+            z = post[0] + post[1] * torch.randn_like(post[0])
+            states.append(s)
+            latents.append(z)
+            priors.append(prior)
+            posts.append(post)
             s = self.cell(torch.cat([z, cal[:, i]], dim=-1), s)
-            y_prev, seen_prev = y_in[:, i] * mask[:, i], mask[:, i]
+        s_all, z_all = torch.stack(states, 1), torch.stack(latents, 1)  # [B, T, H], [B, T, Z]
+        # what each step saw before it: the previous value (noised in training), if observed
+        y_prev = torch.cat([y.new_zeros(b, 1, g), (y_in * mask)[:, :-1]], dim=1)
+        seen_prev = torch.cat([y.new_zeros(b, 1, g), mask[:, :-1]], dim=1)
+        mu, sd = self.emission(z_all, s_all, cal, emb, y_prev, seen_prev)  # [B, T, G]
+        log_prob = -0.5 * ((y - mu) / sd) ** 2 - torch.log(sd) - 0.5 * math.log(2 * math.pi)
+        nll = -(log_prob * mask).sum()
+        m_q, s_q = (torch.stack(p, 1) for p in zip(*posts, strict=True))
+        m_p, s_p = (torch.stack(p, 1) for p in zip(*priors, strict=True))
+        kl = (torch.log(s_p / s_q) + (s_q**2 + (m_q - m_p) ** 2) / (2 * s_p**2) - 0.5).sum()
         return (nll + self.kl_weight * kl) / mask.sum().clamp(min=1)
