@@ -31,6 +31,34 @@ class Integer:
 
 
 @dataclass(frozen=True)
+class Decimals:
+    """Rounds to ``places`` decimals: the precision the sample was given in."""
+
+    places: int
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        return np.round(values, self.places)
+
+
+# More decimals than this and a sample is taken as full precision (computed, not typed).
+MAX_DECIMALS = 6
+
+
+def decimals(values: np.ndarray) -> int | None:
+    """How many decimals the finite ``values`` are written with (0 for whole numbers), or
+    None past :data:`MAX_DECIMALS` (measured or computed values: kept at full precision)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    tol = 1e-9 * np.maximum(np.abs(v), 1.0)
+    for places in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(v - np.round(v, places)) <= tol):
+            return places
+    return None
+
+
+@dataclass(frozen=True)
 class Bounds:
     """Clips values into ``[low, high]`` (either side may be None)."""
 
@@ -56,7 +84,8 @@ def parse_flag(value: bool | str | None, name: str) -> bool | None:
 
 
 def resolve(
-    integer: bool | str | None, positive: bool | str | None, sample_integer: bool, sample_min: float
+    integer: bool | str | None, positive: bool | str | None, sample_integer: bool,
+    sample_min: float, sample_decimals: int | None = None,
 ) -> list[Constraint]:
     """The constraints to apply, ``auto`` meaning "as the sample".
 
@@ -64,6 +93,9 @@ def resolve(
         integer: whole numbers; ``auto``: if every sample value is whole.
         positive: no negative values; ``auto``: if no sample value is negative.
         sample_integer, sample_min: what the sample showed.
+        sample_decimals: the sample's decimals (see :func:`decimals`); values that are
+            not made whole are rounded to as many (a temperature given to 0.1 degree
+            comes out to 0.1 degree), unless None.
     """
     want_int = parse_flag(integer, "integer")
     want_pos = parse_flag(positive, "positive")
@@ -72,6 +104,8 @@ def resolve(
         out.append(NonNegative())
     if want_int if want_int is not None else sample_integer:
         out.append(Integer())
+    elif sample_decimals:
+        out.append(Decimals(sample_decimals))
     return out
 
 

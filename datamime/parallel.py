@@ -95,10 +95,7 @@ def sample_partitioned(
     if parts < 1 or parts > len(index):
         raise SamplingError(f"parts must be between 1 and the number of steps ({len(index)}), "
                             f"got {parts}")
-    try:
-        rules = C.resolve(integer, positive, schema.integer, schema.min)
-    except ValueError as exc:
-        raise SamplingError(str(exc)) from None
+    rules, _ = syn._rules(integer, positive)
     folder = Path(folder)
     if folder.suffix.lower() in {".csv", ".parquet"} or folder.is_file():
         raise SamplingError(f"out={folder}: give a folder for the parts, not a file name")

@@ -277,7 +277,8 @@ class Synthesizer:
         """The output constraints: for the table, and per value column when several."""
         schema = self.schema
         try:
-            return (C.resolve(integer, positive, schema.integer, schema.min),
+            return (C.resolve(integer, positive, schema.integer, schema.min,
+                              C.decimals(self.panel.values)),
                     self._value_blocks(integer, positive))
         except ValueError as exc:
             raise SamplingError(str(exc)) from None
@@ -328,7 +329,7 @@ class Synthesizer:
             seen = seen[np.isfinite(seen)]
             whole = bool(seen.size and np.all(seen == np.round(seen)))
             low = float(seen.min()) if seen.size else 0.0
-            blocks[name] = C.resolve(integer, positive, whole, low)
+            blocks[name] = C.resolve(integer, positive, whole, low, C.decimals(seen))
         return blocks
 
     def _widen(self, out: pd.DataFrame, blocks: dict[str, list]) -> pd.DataFrame:

@@ -54,6 +54,15 @@ def test_generated_table_is_wide_again_with_joint_moves_and_own_constraints(tmp_
     assert len(out) == 2 * 24 * 7
     assert out["humidity"].dtype == np.int64  # whole in the sample
     assert out["temperature"].dtype == np.float64 and (out["temperature"] < 0).any()
+    # given to 0.1 degree in the sample: generated to 0.1 degree, not 15 digits
+    np.testing.assert_allclose(out["temperature"], out["temperature"].round(1), atol=1e-9)
+    assert (out["temperature"] != out["temperature"].round(0)).any()
+    from datamime.data.io import write_table
+
+    write_table(out.drop(columns="humidity").rename(columns={"temperature": "value"}),
+                tmp_path / "out.csv", syn.schema)
+    lines = (tmp_path / "out.csv").read_text().splitlines()[1:]
+    assert max(len(line.rsplit(";", 1)[1].partition(",")[2]) for line in lines) == 1
     for _, room in out.groupby("room"):  # generated jointly: humidity falls as it warms
         assert np.corrcoef(room["temperature"], room["humidity"])[0, 1] < -0.5
     panel = syn.to_panel(out)
