@@ -26,6 +26,8 @@ import hashlib
 import io
 import json
 import math
+import os
+import shutil
 import tempfile
 import time
 import zipfile
@@ -94,17 +96,39 @@ def example_bytes() -> bytes:
     return build_example().to_csv(sep=";", index=False, lineterminator="\n").encode("utf-8")
 
 
+# Uploads not used for this long are deleted from the app's temporary folder.
+UPLOAD_MAX_AGE_S = 24 * 3600
+
+
+def forget_old_uploads(root: Path, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
+    """Delete the upload folders under ``root`` untouched for ``max_age_s``; how many."""
+    cutoff, removed = time.time() - max_age_s, 0
+    for folder in root.glob("*"):
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+                removed += 1
+        except OSError:  # another session removed or holds it: not ours to fight over
+            continue
+    return removed
+
+
 def materialise(name: str, data: bytes) -> Path:
     """Write uploaded bytes to a private temporary file that keeps the file's extension.
 
     The reader picks CSV / Excel / Parquet by extension, exactly as for a path given to
-    the scripts. The same content is written once per process.
+    the scripts. The same content is written once per process; uploads untouched for a
+    day are deleted (:func:`forget_old_uploads`), the samples people upload are theirs.
     """
     safe = Path(name or "table.csv").name.strip() or "table.csv"
     suffix = Path(safe).suffix.lower()
     stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(safe).stem)[:60]
-    folder = Path(tempfile.gettempdir()) / "datamime-app" / digest(data)[:24]
+    root = Path(tempfile.gettempdir()) / "datamime-app"
+    forget_old_uploads(root)
+    folder = root / digest(data)[:24]
     path = folder / f"{stem or 'table'}{suffix}"
+    if folder.is_dir():
+        os.utime(folder)  # in use again: not old
     if not path.is_file() or path.stat().st_size != len(data):
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{path.name}.tmp"

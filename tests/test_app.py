@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import time
 import zipfile
 
 import numpy as np
@@ -262,3 +264,14 @@ def _schema():
     return Schema(time="t", groups=["id"], value="v", sep=";", decimal=".", date_format="%Y",
                   freq="h", categories={"id": ["a", "b"]}, integer=True, min=1.0, max=7.0,
                   n_series=2, start="2024-01-01", end="2024-01-01T02:00")
+
+
+def test_uploads_untouched_for_a_day_are_deleted(tmp_path):
+    old, fresh = tmp_path / "old", tmp_path / "fresh"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "table.csv").write_text("a;b\n1;2\n")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert webapp.forget_old_uploads(tmp_path) == 1
+    assert not old.exists() and (fresh / "table.csv").is_file()
