@@ -281,7 +281,8 @@ def _scale_report(by_series: list[dict], by_length: list[dict], big: dict,
         "(`trainer.max_epochs=1 model.windows_per_epoch=16`: the cost of the machinery, "
         "not of a converged model), then a cold process that loads the model and streams "
         "the range to Parquet (`Synthesizer.sample_to`); wall times include the start-up "
-        "(Python, torch, pandas: ~4-5 s here), the in-process columns do not; "
+        "(training: Python, torch, Lightning, pandas, ~4 s here; sampling: Python and pandas, "
+        "~0.6 s, no torch), the in-process columns do not; "
         f"OMP_NUM_THREADS=1; {machine_line()}.",
         "",
         "| series | train s | of which fit s | train peak MB | sample a week s | "
@@ -329,10 +330,10 @@ def _scale_report(by_series: list[dict], by_length: list[dict], big: dict,
                   / max(g[-1] - g[0], 1))
     lines += [
         "",
-        "Where it is not linear: every job has a fixed cost (Python, torch and pandas start-up "
-        "~4 s here; Lightning's set-up and the calibration run in training), so up to ~1,000 "
-        "series or a month the curves are nearly flat and the slopes well below 1; past it, "
-        "cost grows linearly. Training memory grows by about "
+        "Where it is not linear: every job has a fixed cost (training: torch and Lightning's "
+        "start-up and set-up, ~4 s here, and the calibration run; sampling: Python and "
+        "pandas, ~0.6 s), so up to ~1,000 series or a month the curves are nearly flat and "
+        "the slopes well below 1; past it, cost grows linearly. Training memory grows by about "
         f"{per_series:.2f} MB per series: a batch holds every series of its windows "
         "(activations scale with batch x window x series; the windows themselves are sliced "
         "on the fly from the panel by `WindowDataset`, never stacked), so `model.batch_size` "
