@@ -242,6 +242,10 @@ def test_synthesizer_writes_local_times_for_a_zone(tmp_path):
     panel, _, _ = prepare(path, time="date", groups=[], value="v", tz="Europe/Paris",
                           verbose=False)
     assert panel.index.equals(syn.to_panel(out).index)
+    # Excel has no time zones: the same local clock times, as the CSV shows them
+    xlsx = write_table(out, tmp_path / "o.xlsx", syn.schema)
+    back = pd.read_excel(xlsx)
+    assert back["date"].dt.strftime("%H:%M").tolist() == hours
 
 
 # ---------------------------------------------------------------------------

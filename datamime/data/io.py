@@ -318,6 +318,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
         elif ext in PARQUET_EXTENSIONS:
             out.to_parquet(tmp, engine="pyarrow", index=False)
         else:
+            for name in out.columns:  # Excel has no time zones: local clock times, as shown
+                if isinstance(out[name].dtype, pd.DatetimeTZDtype):
+                    out[name] = out[name].dt.tz_localize(None)
             out.to_excel(tmp, index=False, engine="openpyxl")
     return path
 
