@@ -129,6 +129,27 @@ def test_seasonal_profile_keeps_a_strong_cycle_and_flattens_noise():
     np.testing.assert_array_equal(again.at(later), prof.at(index[13:18]))
 
 
+def test_seasonal_profile_keeps_the_cycle_a_noisy_series_shares():
+    from datamime.data.transforms import SeasonalProfile
+
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-01-01", periods=72, freq="h")
+    cycle = np.sin(2 * np.pi * index.hour.to_numpy() / 24)
+    strong = 2 * cycle[:, None] + rng.normal(0, 0.3, (72, 10))  # ten clear stations
+    weak = 0.6 * cycle + rng.normal(0, 1.0, 72)  # a noisy one, same cycle
+    noise = rng.normal(0, 1, (72, 10))  # no cycle at all
+    z = np.column_stack([strong, weak, noise])
+    to_zero = SeasonalProfile.fit(z, index, "h", ["day"]).at(index[:24])
+    shared = SeasonalProfile.fit(z, index, "h", ["day"], shared=2).at(index[:24])
+    # the noisy station keeps more of the cycle it shares...
+    gap = lambda t: np.abs(t[:, 10] - 0.6 * cycle[:24]).mean()  # noqa: E731
+    assert gap(shared) < gap(to_zero)
+    assert np.abs(shared[:, :10] - to_zero[:, :10]).mean() < 0.1  # clear ones barely move
+    # ...while series with no cycle are still mostly flattened
+    raw = pd.DataFrame(noise).groupby(index.hour).mean().to_numpy()
+    assert shared[:, 11:].std(axis=0).mean() < 0.4 * raw.std(axis=0).mean()
+
+
 def test_seasonal_profile_needs_two_cycles():
     from datamime.data.transforms import SeasonalProfile
 

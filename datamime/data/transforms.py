@@ -148,14 +148,17 @@ class SeasonalProfile:
     @classmethod
     def fit(
         cls, z: np.ndarray, index: pd.DatetimeIndex, freq: str, periods: list[str],
-        min_cycles: int = 2, shrink: bool = True,
+        min_cycles: int = 2, shrink: bool = True, shared: int = 0,
     ) -> SeasonalProfile:
         """Fit on standardised ``[T, G]`` values (NaN gaps allowed).
 
         The raw mean at each position is smoothed with its neighbours (a circular
-        1-2-1 kernel) and shrunk towards 0 by how much of its spread sampling noise
-        explains (empirical Bayes): three days of a noisy series give a flat profile,
-        three days of a strong cycle keep it.
+        1-2-1 kernel) and shrunk by how much of its spread sampling noise explains
+        (empirical Bayes): three days of a noisy series give a flat profile, three days
+        of a strong cycle keep it. The shrinkage target is 0, or with ``shared > 0`` each
+        series' part on the ``shared`` daily shapes the series have most in common (see
+        :func:`_shared_shapes`): a noisy station keeps the cycle it shares with the
+        others (ozone peaking in the afternoon) and loses only its own noise.
         """
         phase, n = _phase(index, freq, periods)
         if n == 1:
@@ -178,10 +181,15 @@ class SeasonalProfile:
             n_eff = np.nan_to_num(n_eff, nan=1.0)
         smoothing = 0.375 if n >= 6 else 1.0  # variance kept by the 1-2-1 kernel
         noise_var = smoothing * noise / n_eff
-        spread = means.var(axis=0)
+        target = np.zeros_like(means)
+        if shrink and 0 < shared < min(n, means.shape[1]):
+            target = _shared_shapes(means, noise_var, noise / n_eff, shared)
+            noise_var = noise_var * (1.0 - shared / n)  # noise left off the shared shapes
+        dev = means - target
+        spread = dev.var(axis=0)
         signal = np.maximum(spread - noise_var, 0.0)
         factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
-        table = means * factor if shrink else means
+        table = target + dev * factor if shrink else means
         weekly = None
         if "day" in periods and "week" in periods:  # weekdays and weekends differ as well
             rest = np.where(seen, z - table[phase], np.nan)
@@ -207,6 +215,35 @@ class SeasonalProfile:
         weekly = state.get("weekly")
         return cls(freq=state["freq"], periods=list(state["periods"]), table=np.asarray(state["table"]),
                    weekly=None if weekly is None else np.asarray(weekly))
+
+
+def _shared_shapes(means: np.ndarray, noise_var: np.ndarray, coef_noise: np.ndarray,
+                   rank: int) -> np.ndarray:
+    """``[P, G]``: each series' profile ``means`` on the ``rank`` daily shapes most shared.
+
+    The shapes are the leading left singular vectors of the ``[P, G]`` profiles, each
+    series weighted by the share of its spread that is not noise, so that noisy series
+    do not set them.
+
+    Shrinking a noisy series' hourly means towards 0 also took out the daily cycle it
+    has in common with the other series, and with it part of their co-movement. Each
+    series' weights on the shapes are shrunk too (James-Stein), so a series with no
+    cycle still gets a nearly flat profile. On the Atmo sample (rvae, 5 seeds) two
+    shapes moved the correlation error 0.211 -> 0.201 and the discriminative score
+    0.124 -> 0.090; the hour-of-day profile error went 0.370 -> 0.392 (seed noise is
+    about as large as these changes).
+    """
+    spread = means.var(axis=0)
+    weight = np.sqrt(np.maximum(spread - noise_var, 0.0) / np.maximum(spread, 1e-12))
+    if not weight.any():
+        return np.zeros_like(means)
+    u, _, _ = np.linalg.svd(means * weight, full_matrices=False)
+    basis = u[:, :rank]  # [P, r] orthonormal daily shapes
+    coef = basis.T @ means  # [r, G]
+    energy = (coef * coef).sum(axis=0)
+    # a smooth shape passes the noise of the hourly means unsmoothed: noise / n_eff each
+    keep = np.clip(1.0 - rank * coef_noise / np.maximum(energy, 1e-12), 0.0, 1.0)
+    return basis @ (coef * keep)
 
 
 def _weekly_offsets(x: np.ndarray, index: pd.DatetimeIndex, shrink: bool) -> np.ndarray:

@@ -127,6 +127,8 @@ class DeepGenerator:
         harmonics: sine/cosine pairs per calendar cycle.
         profile: take each series' mean daily (or weekly, for daily data) profile out
             before training and put it back after sampling (see ``SeasonalProfile``).
+        profile_shapes: the noisy part of each series' profile is shrunk towards its
+            projection on this many daily shapes common to the series (0: towards 0).
         ar: model the innovations of a per-series AR(1) filter fitted by least squares,
             so each series keeps its sample's persistence (see ``Prewhitener``).
         copula: model normal scores of each series' innovations and map draws back
@@ -150,6 +152,7 @@ class DeepGenerator:
         transform: str = "auto",
         harmonics: int = 2,
         profile: bool = True,
+        profile_shapes: int = 2,
         ar: bool = True,
         copula: bool = True,
         cpu_threads: int | None = 1,
@@ -164,6 +167,7 @@ class DeepGenerator:
         self.lr, self.weight_decay, self.batch_size = lr, weight_decay, batch_size
         self.window, self.windows_per_epoch = window, windows_per_epoch
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
+        self.profile_shapes = profile_shapes
         self.use_ar, self.use_copula = ar, copula
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
@@ -199,7 +203,8 @@ class DeepGenerator:
         z = self.scaler.transform(values)  # [T, G]
         self.periods = learnable_periods(panel.index, panel.freq)
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
-                                           self.periods if self.use_profile else [])
+                                           self.periods if self.use_profile else [],
+                                           shared=self.profile_shapes)
         z = z - self.profile.at(panel.index)
         self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
         n_observed = int(np.median((~np.isnan(values)).sum(0)))
