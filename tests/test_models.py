@@ -223,3 +223,19 @@ def test_rvae_loss_matches_a_step_by_step_elbo(monkeypatch):
         y_prev, seen_prev = y[:, i] * mask[:, i], mask[:, i]
     expected = (nll + 0.7 * kl) / mask.sum()
     torch.testing.assert_close(net.loss(batch), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_generated_values_stay_softly_within_the_widened_sample_range():
+    gen = DeepGenerator(margin=0.25)
+    gen.bounds = np.array([[0.0, -1.0, np.nan], [2.0, 1.0, np.nan]])  # [lo; hi] per series
+    x = np.array([[1.0, 0.5, 50.0], [2.5, -3.0, -50.0], [9.0, 1.4, 0.0], [10.0, 30.0, 1.0]])
+    out = gen._bound(x)
+    np.testing.assert_array_equal(out[0, :2], x[0, :2])  # inside the range: untouched
+    np.testing.assert_array_equal(out[:, 2], x[:, 2])  # no range (all-NaN series): untouched
+    assert np.all(out[:, 0] <= 2.0 + 0.5) and np.all(out[:, 1] >= -1.0 - 0.5)
+    assert np.all(out[:, 1] <= 1.0 + 0.5)
+    # squashed, not clipped: order kept, no pile-up on the bound
+    assert 2.0 < out[1, 0] < out[2, 0] < out[3, 0] < 2.5
+    assert out[2, 1] < out[3, 1]
+    gen.margin = None
+    np.testing.assert_array_equal(gen._bound(x), x)

@@ -133,6 +133,9 @@ class DeepGenerator:
             so each series keeps its sample's persistence (see ``Prewhitener``).
         copula: model normal scores of each series' innovations and map draws back
             through its empirical quantiles (see ``MarginalCopula``).
+        margin: generated values stay softly within each series' sample range widened
+            by this share of it on either side, in the transformed scale (``log1p`` for
+            non-negative data); None: unbounded (see :meth:`_bound`).
         cpu_threads: torch threads while training (None: torch's default). These
             networks gain nothing from a second thread here, and a thread pool slows
             down sharply (10x seen) as soon as anything else uses the machine.
@@ -155,6 +158,7 @@ class DeepGenerator:
         profile_shapes: int = 2,
         ar: bool = True,
         copula: bool = True,
+        margin: float | None = 0.25,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
@@ -169,6 +173,8 @@ class DeepGenerator:
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
         self.profile_shapes = profile_shapes
         self.use_ar, self.use_copula = ar, copula
+        self.margin = margin
+        self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
@@ -201,6 +207,9 @@ class DeepGenerator:
         values = np.where(extreme_values(panel), np.nan, panel.values)
         self.scaler = SeriesScaler.fit(values, self.transform)
         z = self.scaler.transform(values)  # [T, G]
+        with warnings.catch_warnings():  # an all-NaN series has no range: left unbounded
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.bounds = np.stack([np.nanmin(z, axis=0), np.nanmax(z, axis=0)])  # [2, G]
         self.periods = learnable_periods(panel.index, panel.freq)
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [],
@@ -342,7 +351,26 @@ class DeepGenerator:
                              freq=self.freq)
         e = self._innovations(full, self.seed if seed is None else seed) - self.bias
         z = self.whitener.inverse(e)[burn_in:]
-        return self.scaler.inverse(z + self.profile.at(index))
+        return self.scaler.inverse(self._bound(z + self.profile.at(index)))
+
+    def _bound(self, x: np.ndarray) -> np.ndarray:
+        """``x`` (``[T, G]``, standardised) softly kept within each series' sample range
+        widened by ``margin`` of it on either side.
+
+        Inside the sample's range nothing changes; beyond it, the excess is squashed
+        (``tanh``) so values approach the widened bound without piling up on it. A long
+        persistent run could otherwise wander far out (one SO2 series of the Atmo sample,
+        at most 9 in the sample, reached 152 in a generated year through the log scale).
+        """
+        if self.margin is None or self.bounds is None:
+            return x
+        lo, hi = self.bounds
+        room = np.maximum(self.margin * (hi - lo), 1e-9)
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        lo, hi, room = (np.where(ok, a, 0.0) for a in (lo, hi, room))
+        over, under = np.maximum(x - hi, 0.0), np.maximum(lo - x, 0.0)
+        squashed = x - over + room * np.tanh(over / room) + under - room * np.tanh(under / room)
+        return np.where(ok, squashed, x)
 
     # ------------------------------------------------------------- new series
     def derive(self, plan: SeriesPlan) -> DeepGenerator:
@@ -382,6 +410,8 @@ class DeepGenerator:
             out.copula = MarginalCopula(probs=self.copula.probs,
                                         quantiles=np.sort(self.copula.quantiles @ w.T, axis=0))
         out.bias = w @ self.bias
+        if self.bounds is not None:
+            out.bounds = np.stack([mix(self.bounds[0]), mix(self.bounds[1])])
         out.weights, out._net = dict(self.weights), None
         out.categories = {c: list(v) for c, v in self.categories.items()}
         cardinalities = list(self.net_kwargs["cardinalities"])
@@ -418,6 +448,7 @@ class DeepGenerator:
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
             "transform": self.transform, "loss_history": self.loss_history,
             "prior": None if self.prior is None else self.prior.get_state(),
+            "bounds": self.bounds, "margin": self.margin,
         }
 
     @classmethod
@@ -439,4 +470,7 @@ class DeepGenerator:
         self.loss_history = state["loss_history"]
         prior = state.get("prior")
         self.prior = None if prior is None else InnovationPrior.from_state(prior)
+        bounds = state.get("bounds")  # absent from models saved before bounds existed
+        self.bounds = None if bounds is None else np.asarray(bounds, dtype=np.float64)
+        self.margin = state.get("margin")
         return self
