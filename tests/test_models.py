@@ -239,3 +239,21 @@ def test_generated_values_stay_softly_within_the_widened_sample_range():
     assert out[2, 1] < out[3, 1]
     gen.margin = None
     np.testing.assert_array_equal(gen._bound(x), x)
+
+
+def test_long_ranges_keep_their_level_anchored():
+    gen = DeepGenerator(anchor_days=7.0)
+    gen.freq, gen.sample_steps = "h", 72
+    t = np.arange(24 * 120, dtype=float)
+    z = np.stack([np.sin(2 * np.pi * t / (24 * 60)), np.sin(2 * np.pi * t / 24)], axis=1)
+    out = gen._anchor(z)
+    months = out[: 24 * 120].reshape(4, 24 * 30, 2).mean(axis=1)
+    assert np.ptp(months[:, 0]) < 0.1 * np.ptp(z.reshape(4, -1, 2).mean(axis=1)[:, 0])
+    # what varies within the span (a daily swing) is kept; the mean is kept
+    np.testing.assert_allclose(out[24 * 10: 24 * 110, 1], z[24 * 10: 24 * 110, 1], atol=0.02)
+    np.testing.assert_allclose(out.mean(axis=0), z.mean(axis=0), atol=1e-12)
+    np.testing.assert_array_equal(gen._anchor(z[: 24 * 7]), z[: 24 * 7])  # within the span
+    gen.sample_steps = 24 * 200  # a sample longer than the range: nothing to anchor
+    np.testing.assert_array_equal(gen._anchor(z), z)
+    gen.sample_steps, gen.anchor_days = 72, None
+    np.testing.assert_array_equal(gen._anchor(z), z)

@@ -136,6 +136,10 @@ class DeepGenerator:
         margin: generated values stay softly within each series' sample range widened
             by this share of it on either side, in the transformed scale (``log1p`` for
             non-negative data); None: unbounded (see :meth:`_bound`).
+        anchor_days: a range longer than this many days (or than the sample, if longer)
+            keeps each series' level anchored: the level's centred moving mean over that
+            span is taken out, so a year does not wander at time scales a short sample
+            cannot show (None: off; see :meth:`_anchor`).
         cpu_threads: torch threads while training (None: torch's default). These
             networks gain nothing from a second thread here, and a thread pool slows
             down sharply (10x seen) as soon as anything else uses the machine.
@@ -159,6 +163,7 @@ class DeepGenerator:
         ar: bool = True,
         copula: bool = True,
         margin: float | None = 0.25,
+        anchor_days: float | None = 7.0,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
@@ -173,8 +178,9 @@ class DeepGenerator:
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
         self.profile_shapes = profile_shapes
         self.use_ar, self.use_copula = ar, copula
-        self.margin = margin
+        self.margin, self.anchor_days = margin, anchor_days
         self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
+        self.sample_steps: int | None = None
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
@@ -210,6 +216,7 @@ class DeepGenerator:
         with warnings.catch_warnings():  # an all-NaN series has no range: left unbounded
             warnings.simplefilter("ignore", RuntimeWarning)
             self.bounds = np.stack([np.nanmin(z, axis=0), np.nanmax(z, axis=0)])  # [2, G]
+        self.sample_steps = panel.n_steps
         self.periods = learnable_periods(panel.index, panel.freq)
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [],
@@ -350,8 +357,31 @@ class DeepGenerator:
         full = pd.date_range(index[0] - burn_in * offset, periods=burn_in + len(index),
                              freq=self.freq)
         e = self._innovations(full, self.seed if seed is None else seed) - self.bias
-        z = self.whitener.inverse(e)[burn_in:]
+        z = self._anchor(self.whitener.inverse(e)[burn_in:])
         return self.scaler.inverse(self._bound(z + self.profile.at(index)))
+
+    def _anchor(self, z: np.ndarray) -> np.ndarray:
+        """The AR level ``z`` (``[T, G]``) less its centred moving mean over ``anchor_days``.
+
+        The AR(1) filter fitted on a few days extrapolates persistence to every time
+        scale: over a year a persistent series' monthly means wandered by up to 0.7 of
+        its standard deviation, and its spread grew past the sample's. What a sample
+        shorter than the span cannot show (swings slower than a week) is left out; a
+        range no longer than the span is untouched. Each series' mean stays 0.
+        """
+        if not self.anchor_days:
+            return z
+        # never shorter than the sample: what it shows (a month of swings) is kept
+        span = max(round(self.anchor_days * steps_per_day(self.freq)), self.sample_steps or 0)
+        if span < 2 or len(z) <= span:
+            return z
+        n, half = len(z), span // 2
+        csum = np.vstack([np.zeros((1, z.shape[1])), np.cumsum(z, axis=0)])
+        lo = np.clip(np.arange(n) - half, 0, n)
+        hi = np.clip(np.arange(n) + span - half, 0, n)
+        moving = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+        out = z - moving
+        return out - out.mean(axis=0) + z.mean(axis=0)
 
     def _bound(self, x: np.ndarray) -> np.ndarray:
         """``x`` (``[T, G]``, standardised) softly kept within each series' sample range
@@ -365,9 +395,9 @@ class DeepGenerator:
         if self.margin is None or self.bounds is None:
             return x
         lo, hi = self.bounds
-        room = np.maximum(self.margin * (hi - lo), 1e-9)
         ok = np.isfinite(lo) & np.isfinite(hi)
-        lo, hi, room = (np.where(ok, a, 0.0) for a in (lo, hi, room))
+        lo, hi = np.where(ok, lo, 0.0), np.where(ok, hi, 0.0)
+        room = np.maximum(self.margin * (hi - lo), 1e-9)
         over, under = np.maximum(x - hi, 0.0), np.maximum(lo - x, 0.0)
         squashed = x - over + room * np.tanh(over / room) + under - room * np.tanh(under / room)
         return np.where(ok, squashed, x)
@@ -448,7 +478,8 @@ class DeepGenerator:
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
             "transform": self.transform, "loss_history": self.loss_history,
             "prior": None if self.prior is None else self.prior.get_state(),
-            "bounds": self.bounds, "margin": self.margin,
+            "bounds": self.bounds, "margin": self.margin, "anchor_days": self.anchor_days,
+            "sample_steps": self.sample_steps,
         }
 
     @classmethod
@@ -472,5 +503,6 @@ class DeepGenerator:
         self.prior = None if prior is None else InnovationPrior.from_state(prior)
         bounds = state.get("bounds")  # absent from models saved before bounds existed
         self.bounds = None if bounds is None else np.asarray(bounds, dtype=np.float64)
-        self.margin = state.get("margin")
+        self.margin, self.anchor_days = state.get("margin"), state.get("anchor_days")
+        self.sample_steps = state.get("sample_steps")
         return self
