@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import json
 import math
 import multiprocessing as mp
 import os
 import platform
 import shlex
+import statistics
 import sys
 import time
 import traceback
@@ -377,9 +379,23 @@ def fmt(value: Any) -> str:
     return f"{value:.3g}"
 
 
+def metric_floors() -> dict[str, float]:
+    """Median scores of two draws of a process fitted to the Atmo sample, compared with
+    each other (``benchmarks/oracle.py``): what a perfect generator of a process as
+    persistent as the sample scores. Empty without the Atmo sample."""
+    if not ATMO.is_file():
+        return {}
+    spec = importlib.util.spec_from_file_location("oracle", REPO / "benchmarks" / "oracle.py")
+    oracle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(oracle)
+    runs = oracle.atmo_row()
+    return {k: float(statistics.median(r[k] for r in runs)) for k in oracle.KEYS}
+
+
 def check_targets(agg: dict[tuple[str, str], dict[str, Any]],
-                  models: list[str]) -> list[str]:
-    """One Markdown line per target: measured median, threshold, ✅ / ❌."""
+                  models: list[str], floors: dict[str, float] | None = None) -> list[str]:
+    """One Markdown line per target: measured median, threshold, ✅ / ❌, and the floor
+    (:func:`metric_floors`) where one is known."""
     row = agg.get((TARGET_DATASET, DEFAULT_MODEL))
     lines = []
     if row is None or row["n_runs"] == row["n_failed"]:
@@ -409,6 +425,9 @@ def check_targets(agg: dict[tuple[str, str], dict[str, Any]],
             value_s, shown = f"{fmt(100 * value)} %", f"target {op} {fmt(100 * threshold)} %"
         else:
             value_s = fmt(value)
+        floor = (floors or {}).get(key) if threshold != "baselines" else None
+        if floor is not None:
+            shown += f"; floor {fmt(floor)}"
         lines.append(f"- {label}: **{value_s}**{extra} ({shown}) {'✅' if passed else '❌'}")
     return lines
 
@@ -458,6 +477,7 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
                   skipped: dict[str, str], info: dict[str, Any], wall_s: float,
                   started: str) -> Path:
     agg = aggregate(runs)
+    floors = metric_floors() if TARGET_DATASET in args.datasets else {}
     command = command_line(args, out)
     (out / "results.json").write_text(json.dumps(
         {"command": command, "date": started, "machine": info, "wall_s": wall_s,
@@ -488,8 +508,17 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
         "",
         f"## Targets ({DEFAULT_MODEL} on {TARGET_DATASET})",
         "",
-        *check_targets(agg, args.models),
+        *check_targets(agg, args.models, floors),
         "",
+        *([
+            "Floor: what two independent draws of a process fitted to the Atmo sample "
+            "(hourly profile, AR(1) persistence, correlated innovations; "
+            "`python benchmarks/oracle.py`) score against each other, 72 h each (a year "
+            "for the drift), median of 3: a generator that draws the true process anew "
+            "cannot expect to do better, so a target beyond its floor cannot be met by a "
+            "faithful generator on a 72-hour sample.",
+            "",
+        ] if floors else []),
         "Sampling speed against the seed app, the cost curve (10 to 10,000 series, a day to "
         "a year) and the 2,000-series Parquet job: [SCALE.md](SCALE.md) "
         "(`python scripts/benchmark.py --speed`, `--scale`).",

@@ -52,6 +52,10 @@ def test_failed_run_and_targets_render(bm) -> None:
     assert "discriminative score: **0.07** (target <= 0.08) ✅" in text
     assert "below every baseline: **0.07** (best baseline seasonal_ar 0.3) ✅" in text
     assert "max over series): **0.2** (median 0.05) (target <= 0.1) ❌" in text
+    floors = {"acf_distance": 0.16, "discriminative_score": 0.15}
+    text = "\n".join(bm.check_targets(agg, ["ar_rnn", "rvae", "seasonal_ar"], floors))
+    assert "ACF distance: **0.05** (target <= 0.06; floor 0.16) ✅" in text
+    assert "below every baseline: **0.07** (best baseline seasonal_ar 0.3) ✅" in text
     assert bm.fmt(123456.0) == "123k" and bm.fmt(None) == "–"
     assert bm.model_kwargs("ar_rnn", True, None) == {
         "trainer": {"enable_progress_bar": False, "max_epochs": 1}, "windows_per_epoch": 16}
