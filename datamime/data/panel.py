@@ -117,8 +117,13 @@ def panel_to_long(
     n_steps, n_series = values.shape
     index = pd.DatetimeIndex(index)
     out = {}
+    rows = np.repeat(np.arange(n_series), n_steps)
     for col in keys.columns:
-        out[col] = np.repeat(keys[col].to_numpy(), n_steps)
+        column = keys[col]
+        if isinstance(column.dtype, pd.StringDtype):  # taken as strings, not re-read as objects
+            out[col] = column.array.take(rows)
+        else:
+            out[col] = column.to_numpy()[rows]
     if tz and tz != "UTC":
         utc = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
         times = pd.DatetimeIndex(np.tile(utc.to_numpy(), n_series))
