@@ -21,7 +21,6 @@ import pandas as pd
 from datamime.data.panel import Panel
 from datamime.errors import DataError, ModelError
 from datamime.evaluate import _nanmean, seasonal_period, seasonal_phase, step_counter
-from datamime.persist import to_numpy
 
 _STATE_VERSION = 1
 
@@ -29,12 +28,12 @@ _STATE_VERSION = 1
 # --------------------------------------------------------------------------- helpers
 
 
-def _tensor(a: np.ndarray) -> np.ndarray:
+def _copy(a: np.ndarray) -> np.ndarray:
     return np.array(a, dtype=np.float64)
 
 
 def _array(t: Any) -> np.ndarray:
-    return np.asarray(to_numpy(t), dtype=np.float64)
+    return np.asarray(t, dtype=np.float64)
 
 
 def _check_panel(panel: Panel) -> np.ndarray:
@@ -229,9 +228,9 @@ class SeasonalBootstrap(_Base):
         state = self._base_state()
         state.update(
             min_cycles=self.min_cycles,
-            seasonal=_tensor(self.seasonal_),
-            level=_tensor(self.level_),
-            residuals=_tensor(self.residuals_),
+            seasonal=_copy(self.seasonal_),
+            level=_copy(self.level_),
+            residuals=_copy(self.residuals_),
             n_residuals=np.asarray(np.asarray(self.n_residuals_, dtype=np.int64)),
             seen=np.asarray(self.seen_),
             constant=np.asarray(self.constant_),
@@ -414,13 +413,13 @@ class SeasonalAR(_Base):
             min_cycles=self.min_cycles,
             max_root=self.max_root,
             burn_in=self.burn_in,
-            profile=_tensor(self.profile_),
-            phi=_tensor(self.phi_),
-            sigma=_tensor(self.sigma_),
+            profile=_copy(self.profile_),
+            phi=_copy(self.phi_),
+            sigma=_copy(self.sigma_),
             use_log=np.asarray(self.use_log_),
             seen=np.asarray(self.seen_),
             constant=np.asarray(self.constant_),
-            level=_tensor(self.level_),
+            level=_copy(self.level_),
         )
         return state
 
@@ -534,7 +533,7 @@ class BlockBootstrap(_Base):
     def get_state(self) -> dict[str, Any]:
         """Plain-data state (tensors, numbers, strings)."""
         state = self._base_state()
-        state.update(min_coverage=self.min_coverage, blocks=_tensor(self.blocks_))
+        state.update(min_coverage=self.min_coverage, blocks=_copy(self.blocks_))
         return state
 
     @classmethod

@@ -304,27 +304,27 @@ def _scale_report(by_series: list[dict], by_length: list[dict], big: dict,
                          f"{r['sample']['peak_mb']:.0f} |")
     g = [r["series"] for r in by_series]
     notes = []
-    for key in ("train", "sample"):
-        s = _slopes(g, [r[key]["wall_s"] for r in by_series])
-        notes.append(f"{key} wall time vs series, log-log slope between successive sizes "
-                     "(1 = linear): " + ", ".join(f"{x:.2f}" for x in s))
-    if all(r["train"]["fit_s"] for r in by_series):
-        s = _slopes(g, [r["train"]["fit_s"] for r in by_series])
-        notes.append("fit time alone (in process, as `train.py` prints it) vs series, slope: "
-                     + ", ".join(f"{x:.2f}" for x in s))
-    if all(r["sample"]["gen_s"] for r in by_series):
-        s = _slopes(g, [r["sample"]["gen_s"] for r in by_series])
-        notes.append("generate + write time alone vs series, slope: "
-                     + ", ".join(f"{x:.2f}" for x in s))
+
+    def slope_note(label: str, runs: list[dict[str, Any]], x: str, job: str, y: str) -> None:
+        """One note line: ``label`` and the log-log slopes of ``job``'s ``y`` against ``x``,
+        skipped when a run lacks ``y``."""
+        ys = [r[job][y] for r in runs]
+        if all(ys):
+            slopes = _slopes([r[x] for r in runs], ys)
+            notes.append(label + ", ".join(f"{v:.2f}" for v in slopes))
+
+    for job in ("train", "sample"):
+        slope_note(f"{job} wall time vs series, log-log slope between successive sizes "
+                   "(1 = linear): ", by_series, "series", job, "wall_s")
+    slope_note("fit time alone (in process, as `train.py` prints it) vs series, slope: ",
+               by_series, "series", "train", "fit_s")
+    slope_note("generate + write time alone vs series, slope: ",
+               by_series, "series", "sample", "gen_s")
     if by_length:
-        steps = [r["steps"] for r in by_length]
-        s = _slopes(steps, [r["sample"]["wall_s"] for r in by_length])
-        notes.append("sample wall time vs length, slope between successive lengths: "
-                     + ", ".join(f"{x:.2f}" for x in s))
-        if all(r["sample"]["gen_s"] for r in by_length):
-            s = _slopes(steps, [r["sample"]["gen_s"] for r in by_length])
-            notes.append("generate + write time alone vs length, slope: "
-                         + ", ".join(f"{x:.2f}" for x in s))
+        slope_note("sample wall time vs length, slope between successive lengths: ",
+                   by_length, "steps", "sample", "wall_s")
+        slope_note("generate + write time alone vs length, slope: ",
+                   by_length, "steps", "sample", "gen_s")
     lines += ["", f"![cost curve]({png})", "", *[f"- {n}" for n in notes]]
     per_series = ((by_series[-1]["train"]["peak_mb"] - by_series[0]["train"]["peak_mb"])
                   / max(g[-1] - g[0], 1))

@@ -205,6 +205,8 @@ def test_scale_benchmark_quick_writes_table_and_plot(tmp_path: Path) -> None:
     path = sb.scale(tmp_path, quick=True)
     text = path.read_text()
     assert "| 10 |" in text and "| 100 |" in text and "| 1 week | 168 |" in text
+    assert "- train wall time vs series, log-log slope between successive sizes (1 = linear): " \
+        in text and "- sample wall time vs length, slope between successive lengths: " in text
     assert (tmp_path / "plots" / "scale.png").stat().st_size > 10_000
 
 

@@ -84,11 +84,6 @@ class Gelu:
         return x
 
 
-def gelu(x: np.ndarray) -> np.ndarray:
-    """:class:`Gelu` on a copy of ``x``."""
-    return Gelu()(np.array(x, dtype=np.result_type(x, np.float32)))
-
-
 def softplus(x: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, x)
 
