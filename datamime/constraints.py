@@ -69,6 +69,58 @@ class Bounds:
         return np.clip(values, self.low, self.high)
 
 
+# A sample "sits on" its minimum (maximum) when at least this many of its values, and this
+# share of them, equal it: humidity readings at exactly 100 %, irradiance at 0 every night,
+# a car park full. A single extreme reading is not a bound, it is an extreme.
+SIT_MIN_COUNT = 3
+SIT_MIN_SHARE = 0.005
+
+
+def _sits(values: np.ndarray, extreme: float) -> bool:
+    n = values.size
+    hits = int(np.isclose(values, extreme, rtol=1e-9, atol=1e-12).sum())
+    return n > 0 and hits >= max(SIT_MIN_COUNT, SIT_MIN_SHARE * n)
+
+
+def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds each series' sample sits on: ``(low, high)``, ``[G]`` each, NaN for none.
+
+    Args:
+        values: ``[T, G]`` sample values, NaN for gaps.
+        columns: ``[G]`` the value column (or any label) each series belongs to; a bound
+            the series of one label sit on together (humidity at 100 % at some stations)
+            holds for every series of that label. None: each series on its own.
+
+    A series' own bound is its minimum (maximum) when it sits on it (see
+    :data:`SIT_MIN_COUNT`, :data:`SIT_MIN_SHARE`); a label's bound is the minimum
+    (maximum) of all its series when they sit on it together. The tighter one wins.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    g = v.shape[1]
+    low, high = np.full(g, np.nan), np.full(g, np.nan)
+    for j in range(g):
+        x = v[:, j][np.isfinite(v[:, j])]
+        if x.size:
+            if _sits(x, x.min()):
+                low[j] = x.min()
+            if _sits(x, x.max()):
+                high[j] = x.max()
+    if columns is None:
+        return low, high
+    labels = np.asarray(columns)
+    for label in np.unique(labels):
+        cols = labels == label
+        x = v[:, cols][np.isfinite(v[:, cols])]
+        if not x.size:
+            continue
+        if _sits(x, x.min()):
+            low[cols] = np.fmax(low[cols], x.min())
+        if _sits(x, x.max()):
+            high[cols] = np.fmin(high[cols], x.max())
+    return low, high
+
+
 def parse_flag(value: bool | str | None, name: str) -> bool | None:
     """``auto``/None -> None; true/false in the usual spellings -> bool; else ValueError."""
     if value is None or isinstance(value, bool):

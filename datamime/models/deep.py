@@ -136,6 +136,9 @@ class DeepGenerator:
         margin: generated values stay softly within each series' sample range widened
             by this share of it on either side, in the transformed scale (``log1p`` for
             non-negative data); None: unbounded (see :meth:`_bound`).
+        network: False replaces the trained network by Gaussian innovations with the
+            sample's own cross-series correlation (the rest of the chain kept): the
+            ablation baseline that shows what the network adds; nothing is trained.
         anchor_days: a range longer than this many days (or than the sample, if longer)
             keeps each series' level anchored: the level's centred moving mean over that
             span is taken out, so a year does not wander at time scales a short sample
@@ -164,6 +167,7 @@ class DeepGenerator:
         copula: bool = True,
         margin: float | None = 0.25,
         anchor_days: float | None = 7.0,
+        network: bool = True,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
         seed: int = 0,
@@ -179,6 +183,7 @@ class DeepGenerator:
         self.profile_shapes = profile_shapes
         self.use_ar, self.use_copula = ar, copula
         self.margin, self.anchor_days = margin, anchor_days
+        self.network = network
         self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
         self.sample_steps: int | None = None
         self.cpu_threads = cpu_threads
@@ -233,10 +238,17 @@ class DeepGenerator:
         if self.copula is not None:
             z = self.copula.transform(z)
         self.prior = None
-        if tiny:
+        if tiny or not self.network:
             scores = z if self.copula is not None else e / np.nanstd(e, axis=0).clip(1e-12)
+            if not tiny:  # network off: the innovations' own spread and correlation
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    e_var = np.nan_to_num(np.nanvar(e, axis=0))
+                residual_var = (e_var if self.copula is not None else np.ones_like(e_var)) \
+                    / (1 - self.whitener.phi ** 2)
             self.prior = InnovationPrior.fit(scores, e if self.copula is not None else None,
-                                             self.whitener.phi, residual_var)
+                                             self.whitener.phi, residual_var,
+                                             shrink=0.5 if tiny else 0.0)
         cal = calendar_features(panel.index, self.periods, self.harmonics)  # [T, F]
         self.group_columns = panel.group_columns
         self.categories = {c: sorted(panel.keys[c].astype(str).unique()) for c in self.group_columns}
@@ -250,6 +262,10 @@ class DeepGenerator:
         self.net_class = path
         self.net_kwargs = {**kwargs, "cardinalities": [len(v) for v in self.categories.values()],
                            "n_calendar": cal.shape[1]}
+        self.bias = np.zeros(panel.n_series)
+        if not self.network:
+            self.weights, self.loss_history = {}, []
+            return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
         loader = DataLoader(data, batch_size=self.batch_size, shuffle=True,
@@ -274,7 +290,6 @@ class DeepGenerator:
                         for k, v in self._net.state_dict().items()}
         sampler(self.net_class, self.weights)  # fail now, not at sampling, for an unknown net
         self.loss_history = history.values
-        self.bias = np.zeros(panel.n_series)
         if self.use_ar and self.prior is None:
             self.bias = self._calibrate(panel.index[0], self.seed + 1)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
@@ -479,7 +494,7 @@ class DeepGenerator:
             "transform": self.transform, "loss_history": self.loss_history,
             "prior": None if self.prior is None else self.prior.get_state(),
             "bounds": self.bounds, "margin": self.margin, "anchor_days": self.anchor_days,
-            "sample_steps": self.sample_steps,
+            "sample_steps": self.sample_steps, "network": self.network,
         }
 
     @classmethod
@@ -505,4 +520,5 @@ class DeepGenerator:
         self.bounds = None if bounds is None else np.asarray(bounds, dtype=np.float64)
         self.margin, self.anchor_days = state.get("margin"), state.get("anchor_days")
         self.sample_steps = state.get("sample_steps")
+        self.network = state.get("network", True)
         return self
