@@ -105,3 +105,39 @@ def test_new_series_refusals():
         plan(keys, combinations=True)
     with pytest.raises(SamplingError, match="whole number"):
         plan(keys, new_groups=-1)
+
+
+def _weekly_table(seed: int = 0) -> pd.DataFrame:
+    """Three weeks of hourly traffic at four stations, weekends at 40 % of weekdays."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2024-01-01", periods=21 * 24, freq="h")
+    weekend = index.dayofweek.to_numpy() >= 5
+    daily = 1 + 0.5 * np.sin(2 * np.pi * (index.hour.to_numpy() - 6) / 24)
+    frames = []
+    for station, level in {"a": 40.0, "b": 60.0, "c": 50.0, "d": 80.0}.items():
+        noise = np.exp(rng.normal(0, 0.1, len(index)))
+        value = level * daily * np.where(weekend, 0.4, 1.0) * noise
+        frames.append(pd.DataFrame({"station": station, "time": index, "value": value.round(1)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _weekend_ratio(frame: pd.DataFrame) -> float:
+    weekend = frame["time"].dt.dayofweek >= 5
+    return frame.loc[weekend, "value"].mean() / frame.loc[~weekend, "value"].mean()
+
+
+def test_new_entities_keep_the_weekend_drop_of_every_series():
+    """derive used to rebuild the daily profile without its day-of-week offsets, so asking
+    for new stations erased the weekend drop of every series, the sample's own included."""
+    table = _weekly_table()
+    assert _weekend_ratio(table) == pytest.approx(0.4, abs=0.03)
+    syn = Synthesizer(seed=0, verbose=False, trainer={"max_epochs": 2})
+    syn.fit(table, time="time", groups=["station"], value="value")
+    plain = syn.sample(start="2024-01-01", length=21 * 24, seed=1)
+    more = syn.sample(start="2024-01-01", length=21 * 24, new_groups=2, seed=1)
+    known = more[~more["station"].str.startswith("new_")]
+    new = more[more["station"].str.startswith("new_")]
+    assert new["station"].nunique() == 2
+    assert _weekend_ratio(plain) < 0.6
+    assert abs(_weekend_ratio(known) - _weekend_ratio(plain)) < 0.05
+    assert _weekend_ratio(new) < 0.6

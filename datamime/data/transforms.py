@@ -204,6 +204,14 @@ class SeasonalProfile:
             out = out + self.weekly[pd.DatetimeIndex(index).day_of_week.to_numpy()]
         return out
 
+    def mixed(self, w: np.ndarray) -> SeasonalProfile:
+        """The profile of series that are the ``[G', G]`` weighted mixes ``w`` of these
+        (new series, see :meth:`DeepGenerator.derive`): the daily table and the
+        day-of-week offsets alike."""
+        weekly = None if self.weekly is None else self.weekly @ w.T
+        return SeasonalProfile(freq=self.freq, periods=list(self.periods),
+                               table=self.table @ w.T, weekly=weekly)
+
     def get_state(self) -> dict[str, Any]:
         state = {"freq": self.freq, "periods": self.periods, "table": np.asarray(self.table)}
         if self.weekly is not None:

@@ -448,8 +448,7 @@ class DeepGenerator:
         sc = self.scaler
         out.scaler = SeriesScaler(log=sc.log, level=np.exp(mix(np.log(sc.level))),
                                   mean=mix(sc.mean), std=np.clip(mix(sc.std), 0.0, None))
-        out.profile = SeasonalProfile(freq=self.profile.freq, periods=self.profile.periods,
-                                      table=self.profile.table @ w.T)
+        out.profile = self.profile.mixed(w)
         out.whitener = Prewhitener(phi=np.clip(mix(self.whitener.phi), 0.0, 0.98))
         if self.copula is not None:
             out.copula = MarginalCopula(probs=self.copula.probs,
