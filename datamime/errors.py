@@ -19,3 +19,12 @@ class SamplingError(DatamimeError, ValueError):
 
 class ConfigError(DatamimeError, ValueError):
     """A setting has the wrong type or an impossible value (the key is named)."""
+
+
+class Interrupted(BaseException):  # noqa: N818 - not an error: the user asked to stop
+    """Ctrl-C during a command (raised by the scripts' SIGINT handler).
+
+    A ``BaseException`` that is not ``KeyboardInterrupt``, so that no ``except Exception``
+    swallows it and Lightning, which turns ``KeyboardInterrupt`` into its own message and
+    exit status 1, lets it through to :func:`datamime.pipeline.run`.
+    """

@@ -20,7 +20,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from datamime.data.example import example_path
 from datamime.data.io import write_table
-from datamime.errors import ConfigError, DatamimeError, DataError
+from datamime.errors import ConfigError, DatamimeError, DataError, Interrupted
+from datamime.persist import check_model_dir
 from datamime.synthesizer import Synthesizer
 
 
@@ -184,6 +185,7 @@ def check_train_config(cfg: DictConfig) -> None:
                example=15)
     if not str(_setting(cfg, "model_dir") or "").strip():
         raise ConfigError("model_dir is empty; give a folder (model_dir=models/latest)")
+    check_model_dir(str(cfg.model_dir))  # refused before training, not after it
 
 
 def check_sample_config(cfg: DictConfig) -> None:
@@ -382,16 +384,36 @@ def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     return metrics, {"report": report}
 
 
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted
+
+
 def run(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
-    """Run a pipeline task for a script: user errors -> one line on stderr, exit 2."""
+    """Run a pipeline task for a script: user errors -> one line on stderr, exit 2.
+
+    Ctrl-C ends with one line too, and exit status 130: whatever was being written is
+    left out (outputs and models are only moved into place once complete).
+    """
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _raise_interrupted) if main else None
     try:
         return task(cfg)
     except DatamimeError as exc:
         print(f"datamime: error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("datamime: interrupted", file=sys.stderr)
+    except (KeyboardInterrupt, Interrupted):
+        if main:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C while we clean up
+        kept = {"train": " (nothing saved; the previous model is unchanged)",
+                "sample": " (nothing written)"}.get(getattr(task, "__name__", ""), "")
+        print(f"datamime: interrupted{kept}", file=sys.stderr)
         sys.exit(130)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, previous)
 
 
 __all__ = ["train", "sample", "evaluate", "run", "check_train_config", "check_sample_config"]

@@ -10,9 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time as _time
 import warnings
 from pathlib import Path
@@ -29,12 +27,11 @@ from datamime.data.transforms import sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
-from datamime.persist import read_state, to_numpy, write_state
+from datamime.persist import (LEGACY_MODEL_FILE, MODEL_FILE, read_state, to_numpy,
+                              write_model_dir, write_state)
 from datamime.series import plan as plan_series
 
 FORMAT_VERSION = 2
-MODEL_FILE = "model.npz"
-LEGACY_MODEL_FILE = "model.pt"  # format 1: torch.save, read with torch.load(weights_only=True)
 MODELS = {
     "ar_rnn": ("datamime.models.deep.DeepGenerator", {"net": "ar_rnn"}),
     "rvae": ("datamime.models.deep.DeepGenerator", {"net": "rvae"}),
@@ -376,22 +373,23 @@ class Synthesizer:
 
     # ------------------------------------------------------------- persistence
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the fitted model to directory ``path`` (replaced atomically).
+        """Write the fitted model to directory ``path``, atomically, deleting nothing else.
 
         The directory holds ``model.npz`` (weights, scaling, schema, and the training
         panel used for comparison plots and the copy check: keep it as private as the
-        sample itself; arrays and JSON, no pickle, see :mod:`datamime.persist`) and
-        ``schema.json``.
+        sample itself; arrays and JSON, no pickle, see :mod:`datamime.persist`),
+        ``schema.json`` and ``loss_curve.png``. ``path`` must be new, empty, or hold a
+        datamime model, whose files are replaced (any other file there is kept); an
+        existing file or a folder of other files raises :class:`ModelError`, as does a
+        failed write (disk full), which leaves the previous model unchanged.
         """
         panel, schema = self._require_fit()
-        path = Path(path)
         state = {
             "format_version": FORMAT_VERSION,
             "generator": f"{type(self.generator).__module__}.{type(self.generator).__qualname__}",
             "state": self.generator.get_state(),
             "schema": schema.to_dict(),
             "seed": self.seed,
-            "fit_seconds": self.fit_seconds,
             "windows": None if self.windows is None else self.windows.get_state(),
             "panel": {
                 "values": np.asarray(panel.values),
@@ -400,23 +398,17 @@ class Synthesizer:
                 "freq": panel.freq,
             },
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            write_state(state, tmp / MODEL_FILE)
-            (tmp / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
+
+        def fill(folder: Path) -> None:
+            write_state(state, folder / MODEL_FILE)
+            (folder / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
             history = getattr(self.generator, "loss_history", None)
             if history:
                 from datamime.plotting import loss_curve
 
-                loss_curve(history, tmp / "loss_curve.png")
-            if path.exists():
-                shutil.rmtree(path)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+                loss_curve(history, folder / "loss_curve.png")
+
+        return write_model_dir(path, fill)
 
     @classmethod
     def load(cls, path: str | os.PathLike, verbose: bool = True) -> Synthesizer:
@@ -448,7 +440,7 @@ class Synthesizer:
         self = cls.__new__(cls)
         self.generator = _import(state["generator"]).from_state(state["state"])
         self.schema = Schema.from_dict(state["schema"])
-        self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state["fit_seconds"]
+        self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
         p = state["panel"]
         values = np.asarray(p["values"])
         keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))

@@ -150,6 +150,7 @@ _DMY_FORMATS: tuple[tuple[str, str | None], ...] = (
     *((f"%d.%m.%Y{c}", None) for c in _CLOCKS),
 )
 _FALLBACK_FORMAT = "%Y-%m-%d %H:%M:%S"
+_DAY_MONTH = re.compile(r"^\d{1,2}[/-]\d{1,2}[/-]\d{4}")  # 01/03/2024, 01-03-2024
 _DATE_HINT = re.compile(r"\d[-/.]\d|\d{4}[-/.]")
 
 
@@ -208,6 +209,56 @@ def _detect_format(
     return None
 
 
+def _parses(uniques: pd.Series, fmt: str) -> np.ndarray:
+    """Mask of the ``uniques`` that ``fmt`` parses."""
+    try:
+        return pd.to_datetime(uniques, format=fmt, errors="coerce", utc=True).notna().to_numpy()
+    except (ValueError, TypeError, OverflowError):
+        return np.zeros(len(uniques), dtype=bool)
+
+
+def _check_day_month(uniques: pd.Series, codes: np.ndarray, values: pd.Series,
+                     dayfirst: bool | None, column: str) -> None:
+    """Refuse a column whose dates cannot all be read in one order (day or month first).
+
+    Raises a :class:`DataError` naming rows when some dates read only day-first
+    (``13/03/2024``) and others only month-first (``03/13/2024``), or when every date
+    fits one order but ``dayfirst`` asks for the other: such dates are never read
+    both ways or silently turned round.
+    """
+    if not len(uniques) or not _DAY_MONTH.match(str(uniques.iloc[0])):
+        return
+
+    def row(unique: int) -> str:
+        pos = int(np.flatnonzero(codes == unique)[0])
+        return f"row {_row_number(values, pos)} '{uniques.iloc[unique]}'"
+
+    for day_fmt, month_fmt in _DMY_FORMATS:
+        if month_fmt is None:
+            continue
+        by_day, by_month = _parses(uniques, day_fmt), _parses(uniques, month_fmt)
+        if not (by_day | by_month).all():
+            continue
+        only_day, only_month = by_day & ~by_month, by_month & ~by_day
+        if only_day.any() and only_month.any():
+            both = int((by_day & by_month).sum())
+            raise DataError(
+                f"column '{column}' mixes day-first and month-first dates: "
+                f"{row(int(np.argmax(only_day)))} reads only day-first, "
+                f"{row(int(np.argmax(only_month)))} only month-first"
+                + (f", and {both} fit both (such as {row(int(np.argmax(by_day & by_month)))})"
+                   if both else "")
+                + "; write every date in one order (data.dayfirst cannot tell them apart)")
+        wrong = only_month if dayfirst is True else only_day if dayfirst is False else None
+        if wrong is not None and wrong.any() and (by_month if dayfirst else by_day).all():
+            order = "month-first" if dayfirst else "day-first"
+            raise DataError(
+                f"column '{column}': data.dayfirst={str(dayfirst).lower()}, but "
+                f"{row(int(np.argmax(wrong)))} can only be {order}; set "
+                f"data.dayfirst={str(not dayfirst).lower()} or leave it out to detect the order")
+        return
+
+
 def _format_of_datetimes(parsed: pd.Series) -> str:
     """ISO-style format that loses nothing for already-parsed datetimes."""
     ns = parsed.dropna().astype("datetime64[ns]").to_numpy().astype(np.int64)
@@ -257,6 +308,7 @@ def _parse_times(
         raise DataError(f"column '{column}', row {_row_number(values, pos)}: the time is empty")
     codes, uniques = pd.factorize(text)
     uniques = pd.Series(uniques, dtype=object)
+    _check_day_month(uniques, codes, values, dayfirst, column)
     found = _detect_format(uniques, dayfirst)
     if found is not None:
         fmt, parsed_uniques = found
