@@ -130,3 +130,12 @@ def factors(
         years = (index - sample_index.mean()) / pd.Timedelta(days=365.25)
         out *= ((1 + know["trend"]) ** np.asarray(years, dtype=float))[:, None]
     return out
+
+
+def apply(
+    know: dict, values: np.ndarray, index: pd.DatetimeIndex, keys: pd.DataFrame,
+    sample_index: pd.DatetimeIndex,
+) -> np.ndarray:
+    """``values`` ``[T, G]`` times the knowledge factors (multiplicative: meant for data >= 0)."""
+    rows = keys.astype(str).to_dict("records") if len(keys.columns) else [{}] * values.shape[1]
+    return values * factors(know, index, rows, sample_index)
