@@ -32,3 +32,18 @@ def test_knowledge_weekly_and_global_yearly_keep_sample_level():
     assert f[jul_weekday] == pytest.approx(1.0)
     assert f[(index.month == 7) & (index.dayofweek == 6)] == pytest.approx(0.5)
     assert f[(index.month == 1) & (index.dayofweek == 2)] == pytest.approx(2.0)
+
+
+def test_knowledge_hook_scales_sampled_year_and_none_changes_nothing():
+    from datamime import Synthesizer
+    from datamime.data.synthetic import make_panel
+
+    syn = Synthesizer("seasonal_bootstrap", verbose=False).fit(make_panel(n_groups=2, length=72))
+    start = syn.panel.index[0]
+    plain = syn.sample(length=24 * 60, start=start, seed=1, privacy="off")
+    again = syn.sample(length=24 * 60, start=start, seed=1, privacy="off")
+    pd.testing.assert_frame_equal(plain, again)
+    syn.knowledge = parse({"weekly": {"sun": 0.5}})
+    scaled = syn.sample(length=24 * 60, start=start, seed=1, privacy="off")
+    value = [c for c in plain.columns if pd.api.types.is_float_dtype(plain[c])][0]
+    assert scaled[value].sum() < plain[value].sum()
