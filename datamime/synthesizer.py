@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from datamime import constraints as C
+from datamime import knowledge
 from datamime import privacy as P
 from datamime.data.panel import Panel, panel_to_long
 from datamime.data.schema import Schema, prepare
@@ -90,6 +91,7 @@ class Synthesizer:
         self.seed, self.verbose = seed, verbose
         self.schema: Schema | None = None
         self.panel: Panel | None = None
+        self.knowledge: dict | None = None  # parsed knowledge file (datamime/knowledge.py)
         self.fit_seconds: float | None = None
         self.notes: list[str] = []  # what the sample is too short to show (set by fit)
         self.windows: ObservationWindows | None = None  # recurring closed hours/days
@@ -284,6 +286,8 @@ class Synthesizer:
               blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str) -> np.ndarray:
         """``[T, G]`` values from ``generator``, constrained and checked for copies."""
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
+        if self.knowledge is not None:  # before the rules, so every guarantee still holds
+            values = knowledge.apply(self.knowledge, values, index, keys, self.panel.index)
         if blocks is None:
             values = C.apply(values, rules)
         else:  # several value columns: each keeps its own constraints
