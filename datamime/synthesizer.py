@@ -91,10 +91,13 @@ class Synthesizer:
         self.seed, self.verbose = seed, verbose
         self.schema: Schema | None = None
         self.panel: Panel | None = None
-        self.knowledge: dict | None = None  # parsed knowledge file (datamime/knowledge.py)
         self.fit_seconds: float | None = None
         self.notes: list[str] = []  # what the sample is too short to show (set by fit)
         self.windows: ObservationWindows | None = None  # recurring closed hours/days
+
+    # parsed knowledge file (datamime/knowledge.py); a class default, so that loaded
+    # models (built without __init__) have it too
+    knowledge: dict | None = None
 
     # ----------------------------------------------------------------- fitting
     def fit(
@@ -288,6 +291,9 @@ class Synthesizer:
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
         if self.knowledge is not None:  # before the rules, so every guarantee still holds
             values = knowledge.apply(self.knowledge, values, index, keys, self.panel.index)
+        low, high = self._sitting_bounds(keys)
+        values = np.clip(values, np.where(np.isnan(low), -np.inf, low),
+                         np.where(np.isnan(high), np.inf, high))
         if blocks is None:
             values = C.apply(values, rules)
         else:  # several value columns: each keeps its own constraints
@@ -299,6 +305,31 @@ class Synthesizer:
         if privacy != "off":
             self._check_privacy(values, seed=seed, refuse=privacy == "refuse")
         return values
+
+    def _sitting_bounds(self, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``[G]`` low / high bounds the sample sits on (NaN: none), for the series ``keys``
+        (the sample's, then any new ones; see :func:`datamime.constraints.sitting_bounds`).
+
+        Humidity readings at exactly 100 %, a car park full: generated values never pass
+        a bound the sample sits on. A new series gets the bound its value column sits on.
+        """
+        panel, schema = self.panel, self.schema
+        col = schema.variable if schema.values else None
+        labels = (panel.keys[col].astype(str).to_numpy() if col
+                  else np.zeros(panel.n_series, dtype=object).astype(str))
+        low, high = C.sitting_bounds(panel.values, labels)
+        extra = len(keys) - panel.n_series
+        if extra <= 0:
+            return low, high
+        new = (keys[col].astype(str).to_numpy()[panel.n_series:] if col
+               else np.full(extra, labels[0] if len(labels) else ""))
+        col_low, col_high = np.full(extra, np.nan), np.full(extra, np.nan)
+        for label in np.unique(new):
+            seen = labels == label
+            if seen.any():
+                lo, hi = C.sitting_bounds(panel.values[:, seen].reshape(-1, 1))
+                col_low[new == label], col_high[new == label] = lo[0], hi[0]
+        return np.concatenate([low, col_low]), np.concatenate([high, col_high])
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
