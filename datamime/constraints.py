@@ -69,17 +69,25 @@ class Bounds:
         return np.clip(values, self.low, self.high)
 
 
-# A sample "sits on" its minimum (maximum) when at least this many of its values, and this
-# share of them, equal it: humidity readings at exactly 100 %, irradiance at 0 every night,
-# a car park full. A single extreme reading is not a bound, it is an extreme.
+# A sample "sits on" its minimum (maximum) when values pile up there: at least this many
+# of its values, and this share of them, equal it, and at least PILE times as many as equal
+# the next value in. Humidity readings at exactly 100 %, irradiance at 0 every night, a
+# car park full are bounds; a rounded temperature whose lowest reading came up three
+# times (and the next one as often) is not, nor is a single extreme reading.
 SIT_MIN_COUNT = 3
 SIT_MIN_SHARE = 0.005
+PILE = 2.0
 
 
 def _sits(values: np.ndarray, extreme: float) -> bool:
     n = values.size
-    hits = int(np.isclose(values, extreme, rtol=1e-9, atol=1e-12).sum())
-    return n > 0 and hits >= max(SIT_MIN_COUNT, SIT_MIN_SHARE * n)
+    at = np.isclose(values, extreme, rtol=1e-9, atol=1e-12)
+    hits = int(at.sum())
+    if n == 0 or hits < max(SIT_MIN_COUNT, SIT_MIN_SHARE * n) or hits == n:
+        return hits == n and n >= SIT_MIN_COUNT  # a constant series sits on its value
+    rest = values[~at]
+    nxt = rest[np.argmin(np.abs(rest - extreme))]
+    return hits >= PILE * int(np.isclose(rest, nxt, rtol=1e-9, atol=1e-12).sum())
 
 
 def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None
