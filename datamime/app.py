@@ -329,9 +329,11 @@ def progress_callback(bar: Any, total: int) -> Any:
 
 
 def table_bytes(table: pd.DataFrame, schema: Schema, ext: str = ".csv") -> bytes:
-    """The generated table as a file in the sample's format (``.csv``) or ``.parquet``."""
+    """The generated table as a file in the sample's format (``.csv``) or ``.parquet``.
+
+    Downloads are opened in spreadsheets: cells that would run as formulas are escaped."""
     with tempfile.TemporaryDirectory(prefix="datamime-out-") as tmp:
-        path = write_table(table, Path(tmp) / f"synthetic{ext}", schema)
+        path = write_table(table, Path(tmp) / f"synthetic{ext}", schema, escape=ext != ".parquet")
         return path.read_bytes()
 
 

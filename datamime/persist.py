@@ -158,9 +158,9 @@ def check_model_dir(path: str | os.PathLike, key: str = "model_dir") -> Path:
         MODEL_FILE not in names and LEGACY_MODEL_FILE in names and "schema.json" in names)
     if not ours:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-        raise ModelError(f"{key}={path} is a folder that holds other files ({shown}) and no "
-                         f"datamime model; datamime never deletes them: give a new or empty "
-                         f"folder ({key}={path / 'model'})")
+        raise ModelError(f"{key}={path} holds other files ({shown}) and no datamime model, "
+                         f"and datamime deletes nothing it did not write: give a new or empty "
+                         f"folder, e.g. {key}={path / 'model'}")
     return path
 
 

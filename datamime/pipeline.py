@@ -19,7 +19,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from datamime.data.example import example_path
-from datamime.data.io import write_table
+from datamime.data.io import formula_note, write_table
 from datamime.errors import ConfigError, DatamimeError, DataError, Interrupted
 from datamime.persist import check_model_dir
 from datamime.synthesizer import Synthesizer
@@ -199,6 +199,8 @@ def check_sample_config(cfg: DictConfig) -> None:
     _flag(cfg, "positive", auto=True)
     _flag(cfg, "plot")
     _flag(cfg, "verbose")
+    if "escape_formulas" in cfg:
+        _flag(cfg, "escape_formulas")
     _privacy_mode(cfg)
     if "new_groups" in cfg:
         _whole(cfg, "new_groups", minimum=0, example=3)
@@ -329,7 +331,12 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
                 raise DataError(f"cannot create the folder for {out}: "
                                 f"{exc.strerror or exc}") from None
             tmp_png = _render_plot(syn, table, out.with_suffix(".png"))
-        write_table(table, out, syn.schema)
+        escape = bool(cfg.get("escape_formulas", False))
+        write_table(table, out, syn.schema, escape=escape)
+        if not escape and out.suffix.lower() == ".csv":
+            said = formula_note(table, syn.schema.groups)
+            if said:
+                print(f"datamime: warning: {said}", file=sys.stderr)
         if tmp_png is not None:
             os.replace(tmp_png, out.with_suffix(".png"))
             objects["plot"], tmp_png = out.with_suffix(".png"), None

@@ -22,6 +22,7 @@ import pandas as pd
 from datamime import constraints as C
 from datamime import knowledge
 from datamime import privacy as P
+from datamime.data.io import formula_note
 from datamime.data.panel import Panel, panel_to_long
 from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import sample_limits
@@ -134,6 +135,12 @@ class Synthesizer:
                                              valid=valid, agg=agg, tz=tz)
         self.windows = ObservationWindows.fit(self.panel.values, self.panel.index,
                                               self.panel.freq)
+        said = formula_note(self.panel.keys)  # CSV injection: said once, at training
+        if said:
+            if self.verbose:
+                print(f"datamime: warning: {said}", file=sys.stderr)
+            else:
+                warnings.warn(said, UserWarning, stacklevel=2)
         said = self.windows.describe(self.panel.series_labels())
         if said and self.verbose:
             print(f"datamime: {said}")

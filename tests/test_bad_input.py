@@ -7,18 +7,24 @@ that no traceback reaches the terminal.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from datamime import pipeline
+from datamime.data.io import write_table
 from datamime.data.synthetic import make_panel
+from datamime.errors import ModelError
 from datamime.persist import read_state, write_state
+from datamime.synthesizer import Synthesizer
 from tests.conftest import REPO, compose_config
 
 ROLES = ["data=csv", "data.time=time", "data.groups=[site,sensor]", "data.value=value",
@@ -49,6 +55,21 @@ def _set_cell(column: str, row: int, value: str):
 
 def _duplicate_row(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([df, df.iloc[[5]]], ignore_index=True)
+
+
+def _late_days(df: pd.DataFrame) -> pd.DataFrame:
+    """Dates after the 12th of the month: day-first only (``13/01/2024``)."""
+    t = pd.to_datetime(df["time"], format="%d/%m/%Y %H:%M") + pd.Timedelta(days=12)
+    df["time"] = t.dt.strftime("%d/%m/%Y %H:%M")
+    return df
+
+
+def _mixed_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """Two rows written month-first (``01/13/...``) among day-first dates (``13/01/...``)."""
+    df = _late_days(df)
+    t = pd.to_datetime(df["time"], format="%d/%m/%Y %H:%M")
+    df.loc[[4, 30], "time"] = t[[4, 30]].dt.strftime("%m/%d/%Y %H:%M")
+    return df
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +113,17 @@ CASES = [
     ("batch size 0", "train", "good", ["model.batch_size=0"], "model.batch_size"),
     ("unknown accelerator", "train", "good", ["trainer.accelerator=tpu9"], "trainer.accelerator"),
     ("groups not column names", "train", "good", ["data.groups=5"], "data.groups"),
+    ("mixed day-first and month-first dates", "train", _csv_with(_mixed_dates), [],
+     "row 6 '01/13/2024 04:00' only month-first"),
+    ("dates against data.dayfirst", "train", _csv_with(_late_days), ["data.dayfirst=false"],
+     "data.dayfirst=false, but row"),
+    # ---- training: model_dir must never cost the user a file
+    ("model_dir is the data's folder", "train", "good", ["model_dir={tmp}"],
+     "holds other files (bad.csv, blocker"),
+    ("model_dir is a file", "train", "good", ["model_dir={tmp}/blocker"], "is a file"),
+    ("model_dir inside a file", "train", "good", ["model_dir={tmp}/blocker/m"], "is a file"),
+    ("model_dir holds another model.npz", "train", "good", ["model_dir={tmp}/theirs"],
+     "no datamime model"),
     # ---- sampling: the model, the range, the output
     ("model dir missing", "sample", "none", [], "no trained model"),
     ("incompatible model format", "sample", "old", [], "incompatible"),
@@ -113,12 +145,20 @@ def _files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+def _contents(folder: Path) -> dict[str, bytes | None]:
+    """Names and bytes of the files in ``folder`` (None for a folder)."""
+    return {p.name: p.read_bytes() if p.is_file() else None
+            for p in sorted(folder.iterdir())} if folder.is_dir() else {}
+
+
 def _prepare(task: str, setup, overrides: list[str], tmp_path: Path, trained: Path):
     """Config for the case; returns (cfg, the path that must not appear, folders to scan)."""
     overrides = [o.replace("{tmp}", str(tmp_path)) for o in overrides]
     (tmp_path / "blocker").write_text("a file where a folder is expected\n")
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "taken.csv").mkdir()
+    (tmp_path / "theirs").mkdir()  # a folder of the user's with a numpy archive of theirs
+    np.savez(tmp_path / "theirs" / "model.npz", weights=np.arange(3))
     if task == "train":
         data = tmp_path / "bad.csv"
         if setup == "good":
@@ -130,7 +170,7 @@ def _prepare(task: str, setup, overrides: list[str], tmp_path: Path, trained: Pa
         model_dir = tmp_path / "models" / "latest"
         cfg = compose_config("train", [*ROLES, f"data.path={data}", f"model_dir={model_dir}",
                                        *overrides])
-        return cfg, model_dir, [model_dir.parent]
+        return cfg, model_dir, [model_dir.parent, tmp_path, tmp_path / "theirs"]
     model_dir = {"ok": trained, "none": tmp_path / "no_model",
                  "old": _old_format(trained, tmp_path) if setup == "old" else None}[setup]
     out = tmp_path / "out" / "synthetic.csv"
@@ -144,7 +184,7 @@ def _prepare(task: str, setup, overrides: list[str], tmp_path: Path, trained: Pa
 def test_bad_input_one_line_exit_2_nothing_written(task, setup, overrides, fragment, tmp_path,
                                                    trained, capsys):
     cfg, target, folders = _prepare(task, setup, overrides, tmp_path, trained)
-    before = {f: _files(f) for f in folders}
+    before = {f: _contents(f) for f in folders}
     model_before = _digest(trained)
     with pytest.raises(SystemExit) as exit_info:
         pipeline.run(getattr(pipeline, task), cfg)
@@ -155,8 +195,8 @@ def test_bad_input_one_line_exit_2_nothing_written(task, setup, overrides, fragm
     assert lines[0].startswith("datamime: error: ") and fragment in lines[0], lines[0]
     assert "Traceback" not in err
     assert not target.is_file() and (task == "sample" or not target.exists())
-    for folder, names in before.items():
-        assert _files(folder) == names  # no output, no model, no temporary file
+    for folder, files in before.items():
+        assert _contents(folder) == files  # no output, no model, no temporary file, no loss
     assert _digest(trained) == model_before
 
 
@@ -218,3 +258,148 @@ def test_failed_sample_leaves_no_table_and_no_plot(trained, tmp_path, monkeypatc
         pipeline.run(pipeline.sample, cfg)
     assert exit_info.value.code == 2
     assert _files(out.parent) == []
+
+
+def test_script_train_into_the_data_folder_deletes_nothing(tmp_path):
+    """The reported case: ``model_dir`` set to the folder that holds the training CSV."""
+    data = tmp_path / "data.csv"
+    data.write_text(_good_table().to_csv(sep=";", index=False))
+    before = _contents(tmp_path)
+    done = _script("train.py", *ROLES, "data.path=data.csv", "model_dir=.", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("datamime: error: model_dir=. holds other files (data.csv)")
+    assert _contents(tmp_path) == before
+
+
+def _fitted() -> Synthesizer:
+    syn = Synthesizer(model="seasonal_bootstrap", seed=0, verbose=False)
+    return syn.fit(_good_table(), time="time", groups=["site", "sensor"], value="value")
+
+
+def test_save_over_a_model_replaces_only_datamime_files(trained, tmp_path):
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained, model_dir)
+    (model_dir / "notes.txt").write_text("the user's notes\n")
+    assert (model_dir / "loss_curve.png").is_file()  # the deep model drew one
+    _fitted().save(model_dir)  # a baseline: no loss curve
+    assert _files(model_dir) == ["model.npz", "notes.txt", "schema.json"]
+    assert (model_dir / "notes.txt").read_text() == "the user's notes\n"
+    assert type(Synthesizer.load(model_dir).generator).__name__ == "SeasonalBootstrap"
+    assert _files(tmp_path) == ["model"]  # no temporary folder left
+
+
+def test_save_refuses_a_folder_of_other_files_from_python(tmp_path):
+    (tmp_path / "data.csv").write_text("precious\n")
+    with pytest.raises(ModelError, match="holds other files"):
+        _fitted().save(tmp_path)
+    with pytest.raises(ModelError, match="is a file"):
+        _fitted().save(tmp_path / "data.csv")
+    assert _contents(tmp_path) == {"data.csv": b"precious\n"}
+
+
+def _train_cfg(tmp_path: Path, model_dir: Path):
+    data = tmp_path / "good.csv"
+    data.write_text(_good_table().to_csv(sep=";", index=False))
+    return compose_config("train", [*ROLES, f"data.path={data}", f"model_dir={model_dir}"])
+
+
+def test_disk_full_while_saving_keeps_the_previous_model(trained, tmp_path, monkeypatch, capsys):
+    model_dir = tmp_path / "model"
+    shutil.copytree(trained, model_dir)
+    before = _contents(model_dir)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("datamime.synthesizer.write_state", full)
+    with pytest.raises(SystemExit) as exit_info:
+        pipeline.run(pipeline.train, _train_cfg(tmp_path, model_dir))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.splitlines()
+    assert [x for x in err if x.startswith("datamime")] == [
+        f"datamime: error: cannot save the model to {model_dir}: No space left on device; "
+        "the previous model there is unchanged"]
+    assert _contents(model_dir) == before
+    assert _files(tmp_path) == ["good.csv", "model"]
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 4 MiB tmpfs (needs root and mount; skipped elsewhere, e.g. on CI runners)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+            capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_really_full_disk_while_saving_keeps_the_previous_model(trained, small_disk, tmp_path,
+                                                               capsys):
+    model_dir = small_disk / "model"
+    shutil.copytree(trained, model_dir)
+    before = _contents(model_dir)
+    with open(small_disk / "filler", "wb", buffering=0) as fh:  # fill it to the last byte
+        try:
+            while True:
+                fh.write(b"\0" * 4096)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+    with pytest.raises(SystemExit) as exit_info:
+        pipeline.run(pipeline.train, _train_cfg(tmp_path, model_dir))
+    assert exit_info.value.code == 2
+    err = [x for x in capsys.readouterr().err.splitlines() if x.startswith("datamime")]
+    assert len(err) == 1 and "No space left on device" in err[0], err
+    assert _contents(model_dir) == before
+    assert _files(small_disk) == ["filler", "model"]
+
+
+# ---- CSV injection (OWASP): cells a spreadsheet would run as formulas
+FORMULA_KEYS = ["+cmd|' /C calc'!A0", "=1+2", "@SUM(A1)", "-2+3", "-3", "plain"]
+
+
+def _formula_table() -> pd.DataFrame:
+    df = _good_table()
+    n = len(df) // 2
+    df = pd.concat([df.iloc[:n]] * len(FORMULA_KEYS), ignore_index=True)
+    df["site"] = [k for k in FORMULA_KEYS for _ in range(n)]
+    df["value"] = df["value"] - df["value"].median()  # negative numbers in the value column stay numbers
+    return df
+
+
+def test_formula_values_warn_at_training_and_are_escaped_on_request(tmp_path):
+    df = _formula_table()
+    with pytest.warns(UserWarning, match=r"4 identifying values start with = \+ - or @"):
+        syn = Synthesizer(model="seasonal_bootstrap", verbose=False).fit(
+            df, time="time", groups=["site", "sensor"], value="value")
+    table = syn.sample(length=24)
+    plain = pd.read_csv(write_table(table, tmp_path / "plain.csv", syn.schema), dtype=str)
+    assert set(plain["site"]) == set(FORMULA_KEYS)  # by default the CSV mirrors the sample
+    escaped = pd.read_csv(write_table(table, tmp_path / "esc.csv", syn.schema, escape=True),
+                          dtype=str)
+    expected = {k if k in ("-3", "plain") else f"'{k}" for k in FORMULA_KEYS}
+    assert set(escaped["site"]) == expected
+    assert escaped["value"].tolist() == plain["value"].tolist()
+    assert (escaped["value"].astype(float) < 0).any()
+    xlsx = pd.read_excel(write_table(table, tmp_path / "out.xlsx", syn.schema), dtype=str)
+    assert set(xlsx["site"]) == expected  # always escaped: no formula cell in the workbook
+
+
+def test_sample_script_escape_formulas_option(tmp_path, capsys):
+    data = tmp_path / "formulas.csv"
+    data.write_text(_formula_table().to_csv(sep=";", index=False))
+    model_dir, out = tmp_path / "model", tmp_path / "out.csv"
+    pipeline.run(pipeline.train, compose_config("train", [
+        *ROLES, f"data.path={data}", f"model_dir={model_dir}", "model=seasonal_bootstrap",
+        "verbose=true"]))
+    assert "identifying values start with" in capsys.readouterr().err
+    for escape in ("false", "true"):
+        pipeline.run(pipeline.sample, compose_config("sample", [
+            f"model_dir={model_dir}", f"out={out}", "length=5", "plot=false",
+            f"escape_formulas={escape}"]))
+        sites = set(pd.read_csv(out, sep=";", dtype=str)["site"])
+        assert ("'=1+2" in sites) == (escape == "true") and ("=1+2" in sites) != (escape == "true")
+        assert ("escape_formulas=true" in capsys.readouterr().err) == (escape == "false")

@@ -60,6 +60,51 @@ def na_cells(cells: pd.Series) -> np.ndarray:
     below = text.str.match(_BELOW_LIMIT).to_numpy(dtype=bool, na_value=False)
     return missing | marker | below
 
+# A cell that starts with one of these runs as a formula when a spreadsheet opens the file
+# (OWASP, "CSV Injection": = + - @, tab and carriage return).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def formula_cells(values: pd.Series | list) -> list[str]:
+    """The distinct text values a spreadsheet would read as a formula (``=1+2``, ``@SUM``,
+    ``+cmd|' /C calc'!A0``); plain numbers such as ``-3`` or ``+0.5`` are not among them."""
+    uniques = pd.unique(pd.Series(values, dtype=object))
+    return [v for v in uniques if isinstance(v, str) and v.startswith(FORMULA_START)
+            and not _PLAIN_NUMBER.match(v)]
+
+
+def formula_note(df: pd.DataFrame, columns: list[str] | None = None) -> str | None:
+    """A sentence saying which values of ``columns`` (default all) a spreadsheet would run
+    as formulas, or None when there are none."""
+    bad = [v for c in (df.columns if columns is None else columns) if c in df.columns
+           for v in formula_cells(df[c])]
+    if not bad:
+        return None
+    return (f"{len(bad)} identifying values start with = + - or @ (such as {bad[0]!r}): "
+            "a spreadsheet may run them as formulas; .xlsx output escapes them, CSV output "
+            "with escape_formulas=true")
+
+
+def escape_formulas(df: pd.DataFrame, skip: list[str] | tuple = ()) -> pd.DataFrame:
+    """``df`` with every text cell :func:`formula_cells` finds prefixed by ``'``.
+
+    The OWASP advice against CSV injection: the quote makes a spreadsheet show the cell
+    as text instead of running it. Only text columns are looked at (numbers, dates and the
+    ``skip`` columns are left as they are), and so are the column names.
+    """
+    out = df.copy()
+    for name in out.columns:
+        col = out[name]
+        if name in skip or not _is_text(col):
+            continue
+        bad = formula_cells(col)
+        if bad:
+            out[name] = col.where(~col.isin(bad), "'" + col.astype(str))
+    out.columns = [f"'{c}" if formula_cells([c]) else c for c in out.columns]
+    return out
+
+
 _SNIFF_LINES = 30
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
 
@@ -267,7 +312,8 @@ def _detect_decimal(df: pd.DataFrame, sep: str | None) -> str:
     return "."
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Path:
+def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema,
+                escape: bool | None = None) -> Path:
     """Write a long table atomically in the style of the input.
 
     CSV output uses the schema's separator (``","`` when None), decimal mark and
@@ -280,6 +326,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
         df: long table to write (time column as datetimes or already text).
         path: destination; ``.csv``/``.txt``/``.tsv``, ``.parquet`` or ``.xlsx``.
         schema: the schema of the sample the data imitates.
+        escape: prefix text cells a spreadsheet would run as formulas with ``'``
+            (:func:`escape_formulas`); None: for ``.xlsx`` only.
 
     Returns:
         The path written.
@@ -303,16 +351,20 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema) -> Pa
             if np.isfinite(finite).all() and (finite == np.round(finite)).all():
                 out[value] = col.round().astype("Int64")
     date_format = schema.date_format if ext in CSV_EXTENSIONS else None
+    time = schema.time
+    if (ext == ".xlsx" if escape is None else escape) and ext not in PARQUET_EXTENSIONS:
+        out = escape_formulas(out, skip=[value, *(schema.values or [])])
+        time = next((c for c, o in zip(out.columns, df.columns) if o == time), time)
 
     with atomic_file(path) as tmp:
         if ext in CSV_EXTENSIONS:
             sep = schema.sep or ("\t" if ext == ".tsv" else ",")
             decimal = schema.decimal if schema.decimal != sep else "."
-            if not _write_csv_fast(out, tmp, sep, decimal, schema.time, date_format):
-                if schema.time in out.columns and date_format:
-                    t = out[schema.time]
+            if not _write_csv_fast(out, tmp, sep, decimal, time, date_format):
+                if time in out.columns and date_format:
+                    t = out[time]
                     if pd.api.types.is_datetime64_any_dtype(t):
-                        out[schema.time] = t.dt.strftime(date_format)
+                        out[time] = t.dt.strftime(date_format)
                 out.to_csv(tmp, sep=sep, decimal=decimal, index=False, lineterminator="\n",
                            encoding="utf-8")
         elif ext in PARQUET_EXTENSIONS:
