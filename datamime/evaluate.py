@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from datamime import fidelity
 from datamime.data.panel import Panel
 from datamime.errors import DataError
 
@@ -88,6 +89,13 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "monthly_mean_drift_max": "Largest spread of a generated series' monthly means, in real "
     "standard deviations (needs 60 generated days; small = no drift).",
     "monthly_mean_drift_median": "Median over series of that spread of monthly means.",
+    "daily_mean_correlation_error": "Average gap between real and generated correlation of "
+    "each pair of series' daily means: co-movement at the day scale (needs 7 real days; "
+    "0 is ideal).",
+    "past_bound_share": "Share of generated values past a bound the training sample sits "
+    "on (humidity at 100 %, irradiance at 0), over the series that have one (0 is ideal).",
+    "roughness_ratio": "Std of step-to-step changes, generated over real (median over "
+    "series; 1 is ideal, < 1 smoother, > 1 rougher).",
     "constant_series_mae": "Mean absolute gap between generated values and the value of "
     "real series that are constant (0 = constants kept).",
 }
@@ -557,7 +565,8 @@ def _windows(
     Windows start at phase 0 (or at the first real phase when no full real window starts
     at 0), without overlap; the generated ones are a random subset of at most
     ``max(4 x valid real windows, 500)``. Windows missing over a quarter of their values
-    and windows of non-scorable series are left out.
+    and windows of non-scorable series are left out; phases of the cycle at which a
+    series is never observed in the real panel (closed hours) do not count as missing.
     """
     n_series = real_z.shape[1]
     anchor = 0
@@ -565,9 +574,16 @@ def _windows(
         anchor = int(real_phase[0])
     r_starts = _window_starts(real_phase, window, anchor)
     g_starts = _window_starts(gen_phase, window, anchor)
+    # phases a series is never observed at in the real panel (a car park at night) are
+    # closed, not missing: a window's missing share counts its open phases only
+    positions = (anchor + np.arange(window)) % window
+    open_w = np.isfinite(_phase_means(real_z, real_phase, window)).T[:, positions]  # [G, w]
+    open_w[open_w.sum(axis=1) == 0] = True
+    n_open = open_w.sum(axis=1)  # [G]
     if len(r_starts):
         real_w = _gather_windows(real_z, r_starts, window)
-        real_valid = (np.isnan(real_w).mean(axis=2) <= _MAX_WINDOW_MISSING) & ok[:, None]
+        missing = (np.isnan(real_w) & open_w[:, None, :]).sum(axis=2) / n_open[:, None]
+        real_valid = (missing <= _MAX_WINDOW_MISSING) & ok[:, None]
     else:
         real_w = np.zeros((n_series, 0, window))
         real_valid = np.zeros((n_series, 0), dtype=bool)
@@ -580,7 +596,8 @@ def _windows(
     gen_series = series[pick % series.size]
     rows = g_starts[pick // series.size][:, None] + np.arange(window)[None, :]  # [m, w]
     gen_w = gen_z[rows, gen_series[:, None]]
-    keep = np.isnan(gen_w).mean(axis=1) <= _MAX_WINDOW_MISSING
+    gen_open = open_w[gen_series]  # [m, w]
+    keep = (np.isnan(gen_w) & gen_open).sum(axis=1) / n_open[gen_series] <= _MAX_WINDOW_MISSING
     return real_w, real_valid, gen_w[keep], gen_series[keep]
 
 
@@ -594,7 +611,7 @@ def _span(index: pd.DatetimeIndex, freq: str) -> pd.Timedelta:
 
 def evaluate(
     real: Panel, generated: Panel, window: int | None = None, seed: int = 0,
-    reference: Panel | None = None,
+    reference: Panel | None = None, columns: list[str] | np.ndarray | None = None,
 ) -> dict:
     """Compare a generated panel with the real one, series by series.
 
@@ -643,6 +660,9 @@ def evaluate(
           median over series (else None).
         - ``constant_series_mae``: mean |generated - constant| over the real series that
           are constant (None if there are none).
+        - ``daily_mean_correlation_error``, ``past_bound_share`` (with
+          ``n_bounded_series``), ``roughness_ratio``: see :mod:`datamime.fidelity`; the
+          bounds are those the training sample (``reference``, else ``real``) sits on.
 
     Args:
         real: the real panel. generated: the generated panel, same series (keys) in the
@@ -654,6 +674,9 @@ def evaluate(
             held-out day standardised by its own mean and std has lost the level and
             spread that tell a good generator from a bad one (every model scored about
             0.49 on the discriminative score that way).
+        columns: ``[G]`` the value column of each series when several were learned
+            together (the schema's ``variable`` key), for ``past_bound_share``; None:
+            one label for every series.
 
     Returns:
         JSON-able dict of aggregates (None where a metric cannot be computed), with
@@ -759,6 +782,15 @@ def evaluate(
     if constant.any() and gv.shape[0]:
         gaps = np.abs(gv[:, constant] - mean[constant])
         out["constant_series_mae"] = _mean_or_none(_nanmean(gaps))
+
+    # day-scale co-movement, bounds, roughness
+    train = rv if reference is None else np.asarray(reference.values, dtype=float)
+    out["daily_mean_correlation_error"] = fidelity.daily_mean_correlation_error(
+        rv, real.index, gv, generated.index)
+    out["past_bound_share"], out["n_bounded_series"] = fidelity.past_bound_share(
+        train, gv, None if columns is None else np.asarray(columns).astype(str))
+    per["roughness_ratio"] = fidelity.roughness_ratios(rv, gv)
+    out["roughness_ratio"] = fidelity.roughness_ratio(rv, gv)
 
     # drift over long generations
     out["monthly_mean_drift_max"] = out["monthly_mean_drift_median"] = None

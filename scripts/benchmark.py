@@ -17,6 +17,8 @@ Usage::
     python scripts/benchmark.py --epochs 40 --out /tmp/bench
     python scripts/benchmark.py --speed     # sampling speed vs the seed app (SCALE.md)
     python scripts/benchmark.py --scale     # cost curve, 2,000-series Parquet (SCALE.md)
+    python scripts/benchmark.py --real      # real datasets, protocols A and F (REAL.md)
+    python scripts/benchmark.py --ablation  # the default model, parts off (REAL.md)
 """
 
 from __future__ import annotations
@@ -574,9 +576,10 @@ def _list(text: str, allowed: tuple[str, ...] | None = None) -> list[str]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", type=lambda s: _list(s, DATASETS), default=list(DATASETS),
-                        help="comma-separated, among " + ",".join(DATASETS))
-    parser.add_argument("--models", type=_list, default=list(MODELS),
+    parser.add_argument("--datasets", type=_list, default=None,
+                        help="comma-separated, among " + ",".join(DATASETS)
+                        + " (with --real / --ablation: the real datasets)")
+    parser.add_argument("--models", type=_list, default=None,
                         help="comma-separated Synthesizer model names (default: all)")
     parser.add_argument("--seeds", type=lambda s: [int(x) for x in _list(s)], default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks")
@@ -587,7 +590,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="only the sampling-speed comparison with the seed app (SCALE.md)")
     parser.add_argument("--scale", action="store_true",
                         help="only the cost curve and the 2,000-series Parquet job (SCALE.md)")
+    parser.add_argument("--real", action="store_true",
+                        help="the real-data benchmark (benchmarks/REAL.md)")
+    parser.add_argument("--ablation", action="store_true",
+                        help="the default model with parts switched off (REAL.md)")
+    parser.add_argument("--protocols", type=lambda s: _list(s, ("A", "F")), default=None,
+                        help="with --real / --ablation: A, F (default: A,F for --real, "
+                        "A for --ablation)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="with --real / --ablation: worker processes")
     args = parser.parse_args(argv)
+    real = args.real or args.ablation
+    if real:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import real_bench
+
+        names, models = real_bench.real_data.REAL_DATASETS, real_bench.MODELS
+        args.protocols = args.protocols or (["A"] if args.ablation and not args.real
+                                            else ["A", "F"])
+    else:
+        names, models = DATASETS, MODELS
+    args.datasets = args.datasets or list(names)
+    args.models = args.models or list(models)
+    bad = [d for d in args.datasets if d not in names]
+    if bad:
+        parser.error(f"unknown dataset(s) {', '.join(bad)}; choose among {', '.join(names)}")
     if args.quick:
         args.seeds = args.seeds[:1]
     return args
@@ -598,6 +625,13 @@ def main(argv: list[str] | None = None) -> Path:
     args = parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
+    if args.real or args.ablation:
+        import real_bench  # scripts/ is on sys.path (parse_args)
+
+        path = real_bench.run_real(args) if args.real else None
+        if args.ablation:
+            path = real_bench.run_ablation(args)
+        return path
     if args.speed or args.scale:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import scale_bench
