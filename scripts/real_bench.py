@@ -563,6 +563,14 @@ def run_real(args) -> Path:
             "date": started, "machine": machine(), "datasets": args.datasets,
             "models": args.models, "seeds": args.seeds, "jobs": args.jobs,
             "protocols": args.protocols, "skipped": skipped}
+    _run_and_save(tasks, args.jobs, meta, out, "real_results.json", t0)
+    print(f"wrote {out / 'REAL.md'} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    return out / "REAL.md"
+
+
+def _run_and_save(tasks: list, jobs: int, meta: dict[str, Any], out: Path, name: str,
+                  t0: float) -> None:
+    """Run ``tasks``; after each, print its line and rewrite ``out/name`` and REAL.md."""
     runs: list[dict[str, Any]] = []
 
     def save(result=None):
@@ -570,13 +578,11 @@ def run_real(args) -> Path:
             runs.append(result)
             print(_line(result), flush=True)
         data = {**meta, "wall_s": time.perf_counter() - t0, "runs": runs}
-        (out / "real_results.json").write_text(json.dumps(data, indent=1, default=str))
+        (out / name).write_text(json.dumps(data, indent=1, default=str))
         write_report(out)
 
-    run_all(tasks, args.jobs, save)
+    run_all(tasks, jobs, save)
     save()
-    print(f"wrote {out / 'REAL.md'} ({time.perf_counter() - t0:.0f} s)", flush=True)
-    return out / "REAL.md"
 
 
 def run_ablation(args) -> Path:
@@ -593,16 +599,5 @@ def run_ablation(args) -> Path:
     meta = {"command": _command(args, ["--ablation", "--protocols", ",".join(args.protocols)]),
             "date": started, "machine": machine(), "seeds": args.seeds,
             "protocols": args.protocols}
-    runs: list[dict[str, Any]] = []
-
-    def save(result=None):
-        if result is not None:
-            runs.append(result)
-            print(_line(result), flush=True)
-        data = {**meta, "wall_s": time.perf_counter() - t0, "runs": runs}
-        (out / "real_ablation.json").write_text(json.dumps(data, indent=1, default=str))
-        write_report(out)
-
-    run_all(tasks, args.jobs, save)
-    save()
+    _run_and_save(tasks, args.jobs, meta, out, "real_ablation.json", t0)
     return out / "REAL.md"
