@@ -50,6 +50,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "no copula": {"copula": False},
     "no profile": {"profile": False},
     "no anchor": {"anchor_days": None},
+    "no time colouring": {"time_colour": 0},
+    "no covariance": {"covariance": False},
 }
 
 # Issue 11, part 3: thresholds for the default model.

@@ -277,8 +277,12 @@ class DeepGenerator:
         self.net_kwargs = {**kwargs, "cardinalities": [len(v) for v in self.categories.values()],
                            "n_calendar": cal.shape[1]}
         self.bias = np.zeros(panel.n_series)
-        if not self.network:
+        if not self.network:  # the ablation keeps every map but the network itself
             self.weights, self.loss_history = {}, []
+            if self.time_order > 0 and self.copula is not None:
+                draws = self.prior.draw(self._calibration_index(panel.index[0]).size,
+                                        self.seed + 1)
+                self.time_colour = TimeColouring.fit(z, draws, self.time_order)
             return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
@@ -352,8 +356,10 @@ class DeepGenerator:
         chunks are innovations; the AR filter that gives the level runs over the whole
         concatenated range, so the level has no seam.
         """
-        if self.prior is not None:  # tiny sample: see InnovationPrior
+        if self.prior is not None:  # tiny sample or network off: see InnovationPrior
             s = self.prior.draw(len(index), seed)
+            if self.time_colour is not None:
+                s = self.time_colour.apply(s)
             e = self.copula.inverse(s) if self.copula is not None else s
             return e * self.prior.scale
         n, chunk, burn = len(index), self._chunk_steps(), self.window_
