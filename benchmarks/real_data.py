@@ -308,9 +308,10 @@ def atmo_3days() -> RealSample:
     from datamime.data.io import read_table
 
     frame, _ = read_table(ATMO, sep=";")
+    frame["date_debut"] = pd.to_datetime(frame["date_debut"], dayfirst=True)
     return RealSample("atmo_3days", frame,
                       {"time": "date_debut", "groups": ["nom_poll", "nom_com", "code_station"],
-                       "value": "valeur", "dayfirst": True},
+                       "value": "valeur"},
                       {"n_series": 119, "n_steps": 72, "freq": "h"},
                       ["several variables measured jointly at several sites"],
                       "Hourly pollutant readings of Atmo Normandie (open data, `../shared`), "

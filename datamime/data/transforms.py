@@ -153,8 +153,8 @@ class SeasonalProfile:
     ) -> SeasonalProfile:
         """Fit on standardised ``[T, G]`` values (NaN gaps allowed).
 
-        The raw mean at each position is smoothed with its neighbours (a circular
-        1-2-1 kernel) and shrunk by how much of its spread sampling noise explains
+        The raw mean at each hour of the day is smoothed with its neighbours (a circular
+        1-2-1 kernel; days of the week are not: a Sunday is not half a Monday) and shrunk by how much of its spread sampling noise explains
         (empirical Bayes): three days of a noisy series give a flat profile, three days
         of a strong cycle keep it. The shrinkage target is 0, or with ``shared > 0`` each
         series' part on the ``shared`` daily shapes the series have most in common (see
@@ -171,7 +171,8 @@ class SeasonalProfile:
         means = (onehot.T @ np.nan_to_num(z)) / np.maximum(counts, 1)
         ok = counts >= min_cycles
         means = np.where(ok, means, 0.0)
-        if n >= 6:  # smooth within the cycle
+        smooth = "day" in periods and n >= 6  # hours of a day; never the days of a week
+        if smooth:
             means = _smooth(means, ok)
         resid = np.where(seen, z - means[phase], np.nan)
         with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -179,7 +180,7 @@ class SeasonalProfile:
             noise = np.nan_to_num(np.nanvar(resid, axis=0))  # [G]
             n_eff = np.maximum(np.nanmean(np.where(ok, counts, np.nan), axis=0), 1.0)
             n_eff = np.nan_to_num(n_eff, nan=1.0)
-        smoothing = 0.375 if n >= 6 else 1.0  # variance kept by the 1-2-1 kernel
+        smoothing = 0.375 if smooth else 1.0  # variance kept by the 1-2-1 kernel
         noise_var = smoothing * noise / n_eff
         target = np.zeros_like(means)
         if shrink and 0 < shared < min(n, means.shape[1]):
