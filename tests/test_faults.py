@@ -10,6 +10,7 @@ The fault table (each row is a test below):
 | Ctrl-C (SIGINT) while ``scripts/sample.py`` writes | exit 130, one line, the temporary file removed, the previous ``out`` intact |
 | Ctrl-C (SIGINT) while ``scripts/train.py`` trains | exit 130, one line, the previous model intact and usable |
 | an app upload over the size limit / binary as ``.csv`` / a zip bomb as ``.xlsx`` | refused with one line before it is saved or parsed, in little memory |
+| a zip bomb whose directory understates its sizes | the reader stops at the declared size: "cannot read", a few MiB |
 | an upload named ``../../etc/x.csv`` | saved as ``<upload root>/<content hash>/upload.csv``, nothing outside |
 
 The sampling processes are real ``python scripts/...`` runs, killed or interrupted from
@@ -24,6 +25,7 @@ import io
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -376,6 +378,34 @@ def test_zip_bomb_is_refused_by_the_reader_too(zip_bomb, tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 256 * 1024, peak
+
+
+def test_a_zip_bomb_whose_directory_lies_is_refused_by_the_reader(tmp_path):
+    """Sizes in the directory understated (64 MiB declared as 1,000 bytes): the directory
+    check passes it, and reading stops at the declared size and fails the checksum."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
+            for _ in range(64):
+                member.write(b"<row/>" * (2**20 // 6) + b"    ")
+    data = buf.getvalue()
+    real, declared = struct.pack("<I", 64 * 2**20), struct.pack("<I", 1000)
+    assert data.count(real) == 2  # the local header and the directory entry
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(data.replace(real, declared))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size == 1000
+    assert webapp.check_upload("liar.xlsx", io.BytesIO(path.read_bytes())) == ".xlsx"
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match="cannot read .*liar.xlsx as an Excel workbook"):
+            read_table(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 * 2**20, peak  # the 64 MiB sheet was never inflated whole
+    print(f"lying zip directory: refused by the reader, peak {peak / 2**20:.1f} MiB")
 
 
 def test_a_real_workbook_passes_the_checks(upload_root):

@@ -268,8 +268,9 @@ def check_workbook(source: str | os.PathLike | IO[bytes], name: str | None = Non
 
     Only the zip directory is read (the sizes it declares for each member), never the
     members: a zip bomb posing as a workbook is refused in a few kilobytes of memory.
-    Python's zip reader never inflates a member past its declared size (a member that
-    does fails its checksum), so the declared total bounds what opening it can cost.
+    A directory can understate the sizes; openpyxl reads members in small pieces, and
+    Python's zip reader stops a piecewise read at the declared size and then fails the
+    member's checksum, so such a file ends as "cannot read" without being inflated whole.
 
     Returns:
         The declared unpacked size in bytes.
