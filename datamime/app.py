@@ -103,9 +103,10 @@ UPLOAD_MAX_AGE_S = 24 * 3600
 # shown by the uploader and checked again here (``streamlit run --server.maxUploadSize=N``
 # cannot raise it); bigger tables go through ``datamime train`` on the command line.
 UPLOAD_MAX_MB = 200
-# Magic numbers of files that are not text, for an upload named .csv / .txt / .tsv.
-_BINARY_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"PAR1", b"%PDF", b"\x89PNG", b"\x1f\x8b",
-                  b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"\x7fELF", b"MZ")
+# Magic numbers of files that are not text, for an upload named .csv / .txt / .tsv (only
+# ones no CSV header starts with: a column may well be called "MZ" or "PAR1").
+_BINARY_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF-", b"\x89PNG", b"\x1f\x8b",
+                  b"\xfd7zXZ", b"7z\xbc\xaf", b"\x7fELF")
 
 
 def check_upload(name: str, file: IO[bytes], max_mb: int = UPLOAD_MAX_MB) -> str:

@@ -408,6 +408,11 @@ def test_a_zip_bomb_whose_directory_lies_is_refused_by_the_reader(tmp_path):
     print(f"lying zip directory: refused by the reader, peak {peak / 2**20:.1f} MiB")
 
 
+@pytest.mark.parametrize("text", [b"MZ;PAR1;value\n1;2;3\n", "caf\u00e9;x\n1;2\n".encode("utf-16")])
+def test_text_tables_pass_the_binary_check(text):
+    assert webapp.check_upload("table.csv", io.BytesIO(text)) == ".csv"
+
+
 def test_a_real_workbook_passes_the_checks(upload_root):
     data = _workbook_bytes()
     assert webapp.check_upload("table.xlsx", io.BytesIO(data)) == ".xlsx"
