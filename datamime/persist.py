@@ -164,6 +164,14 @@ def check_model_dir(path: str | os.PathLike, key: str = "model_dir") -> Path:
     return path
 
 
+def _fsync(file: Path) -> None:
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
     """Hold back Ctrl-C for the few renames that put a model in place (main thread only)."""
@@ -208,6 +216,8 @@ def write_model_dir(path: str | os.PathLike, fill: Callable[[Path], None]) -> Pa
     try:
         fill(tmp)
         written = sorted(p.name for p in tmp.iterdir())
+        for name in written:  # on disk before any name points at them
+            _fsync(tmp / name)
         with _sigint_deferred():
             if not path.is_dir() or not any(path.iterdir()):
                 os.replace(tmp, path)

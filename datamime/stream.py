@@ -93,11 +93,18 @@ def sample_streamed(
         print(f"datamime: {summary(syn.last_privacy)}")
     objects: dict[str, Any] = {"synthesizer": syn, "panel": gen, "out": out}
     if cfg.plot:
+        import matplotlib.pyplot as plt
+
         from datamime.plotting import compare_series
 
         panel, png = syn.panel, out.with_suffix(".png")
-        compare_series(panel.index, panel.values, gen.index, gen.values,
-                       panel.series_labels(), png)
+        fig = compare_series(panel.index, panel.values, gen.index, gen.values,
+                             panel.series_labels())
+        try:
+            with atomic_file(png) as tmp:  # like the table: complete or not at all
+                fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+        finally:
+            plt.close(fig)
         objects["plot"] = png
     rows = gen.n_steps * gen.n_series
     metrics = {"rows": rows, "n_series": gen.n_series, "steps": gen.n_steps,
