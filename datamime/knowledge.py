@@ -198,7 +198,8 @@ class _Parser:
                                         "BY, like: sunday}")
         for k in spec:
             if k not in HOLIDAY_KEYS:
-                raise self.fail(f"holidays.{k}", f"unknown key; use {', '.join(sorted(HOLIDAY_KEYS))}")
+                raise self.fail(f"holidays.{k}",
+                                f"unknown key; use {', '.join(sorted(HOLIDAY_KEYS))}")
         country = spec.get("country")
         if not isinstance(country, str) or not country.strip():
             raise self.fail("holidays.country", f"must be a country code such as FR, got "
@@ -230,13 +231,14 @@ class _Parser:
         return float(trend)
 
 
-def parse(know: Mapping, where: str = "knowledge") -> dict:
+def parse(know: Mapping, where: str = "knowledge", name: str | None = None) -> dict:
     """Validate a knowledge mapping (see the module docstring).
 
     Returns:
         ``{"yearly": {col|None: {value|None: (positions, factors)}}, "weekly": {col|None:
         {value|None: [7]}},
         "holidays": {"country", "subdiv", "like"} | None, "trend": float, "source": where,
+        "name": how messages name it,
         "raw": the mapping, JSON-safe}``.
 
     Raises:
@@ -254,6 +256,7 @@ def parse(know: Mapping, where: str = "knowledge") -> dict:
         "holidays": p.holidays(know.get("holidays")),
         "trend": p.trend(know.get("trend", 0)),
         "source": where,
+        "name": name or where,  # as the messages show it: the file's path
         "raw": json.loads(json.dumps(dict(know), default=str)),
     }
 
@@ -294,7 +297,7 @@ def load(know: str | os.PathLike | Mapping | None) -> dict | None:
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise DataError(f"{where}{line}: {getattr(exc, 'problem', None) or 'invalid YAML'}; "
                         "check the indentation and colons") from None
-    return parse(raw if raw is not None else {}, where)
+    return parse(raw if raw is not None else {}, where, str(know))
 
 
 # ------------------------------------------------------------------ the factors
@@ -434,7 +437,7 @@ def check_columns(know: dict, groups: list[str], values: dict[str, set[str]]) ->
 
 def describe(know: dict, learned: list[str], span: str) -> str:
     """One line: which cycle comes from the sample, which from the knowledge, which from none."""
-    source = know["source"].removeprefix("knowledge ")
+    source = know["name"]
     raw_yearly, raw_weekly = bool(know["yearly"]), bool(know["weekly"])
     parts = []
     for cycle, name, given in (("week", "weekly", raw_weekly), ("year", "yearly", raw_yearly)):

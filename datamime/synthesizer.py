@@ -198,7 +198,7 @@ class Synthesizer:
         if say and self.verbose:
             print(f"datamime: {self.describe_knowledge()}")
         learned = learnable_periods(panel.index, panel.freq)
-        source = parsed["source"].removeprefix("knowledge ")
+        source = parsed["name"]
         return {c: source for c, given in (("week", bool(parsed["weekly"])),
                                            ("year", bool(parsed["yearly"])))
                 if given and c not in learned}
@@ -525,7 +525,8 @@ class Synthesizer:
             (folder / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
             if self.knowledge is not None:
                 (folder / KNOWLEDGE_FILE).write_text(json.dumps(
-                    {"source": self.knowledge["source"], "knowledge": self.knowledge["raw"]},
+                    {"source": self.knowledge["source"], "name": self.knowledge["name"],
+                     "knowledge": self.knowledge["raw"]},
                     indent=2))
             history = getattr(self.generator, "loss_history", None)
             if history:
@@ -578,7 +579,8 @@ class Synthesizer:
         if (path / KNOWLEDGE_FILE).is_file():
             try:
                 stored = json.loads((path / KNOWLEDGE_FILE).read_text(encoding="utf-8"))
-                self.knowledge = knowledge.parse(stored["knowledge"], stored["source"])
+                self.knowledge = knowledge.parse(stored["knowledge"], stored["source"],
+                                                 stored.get("name"))
             except (ValueError, KeyError, TypeError) as exc:
                 raise ModelError(f"{path / KNOWLEDGE_FILE} cannot be read ({exc}); train "
                                  "the model again or delete that file") from None
