@@ -247,3 +247,56 @@ def test_sketch_takes_yearly_and_holidays_through_the_same_parser():
         sketch_table({**sketch, "yearly": {"pollutant": {"O3": {"jan": "low"}}}})
     with pytest.raises(DataError, match="yearly.station: the sample has no identifying column"):
         sketch_table({**sketch, "yearly": {"station": {"A": {"jan": 2}}}})
+
+
+def test_app_section_edits_factors_draws_the_profile_and_generates_with_them():
+    from streamlit.testing.v1 import AppTest
+
+    from datamime import app as webapp
+
+    at = AppTest.from_file(str(REPO / "datamime" / "app.py"), default_timeout=180)
+    at.run()
+    at.radio(key="source").set_value(webapp.SOURCE_EXAMPLE).run()
+    at.selectbox(key="model").set_value("seasonal_bootstrap").run()
+    at.button(key="train").click().run()
+    assert not at.exception and not at.error
+    assert any(h.value == "What the sample cannot show" for h in at.header)
+    at.checkbox(key="know_on").check().run()
+    at.selectbox(key="know_start").set_value("Air pollution (shipped file)").run()
+    at.selectbox(key="know_country").set_value("FR").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="know_col").value == "nom_poll"
+    assert any("holidays: FR from knowledge (dict), each like a Sunday" in c.value
+               for c in at.caption)
+    profile = at.session_state["know_profile"]                    # drawn before generating
+    assert profile.loc["jan", "O3"] == pytest.approx(0.6 / 1.3, rel=0.1)
+    assert profile.loc["jan", "NO2"] == pytest.approx(1.25 / 0.8, rel=0.1)
+    at.radio(key="range_mode").set_value(webapp.RANGE_DATES).run()
+    at.date_input(key="start").set_value(pd.Timestamp("2024-01-01").date())
+    at.date_input(key="end").set_value(pd.Timestamp("2024-01-31").date())
+    at.button(key="generate").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    import io
+
+    table = pd.read_csv(io.BytesIO(at.session_state["generated_csv"]), sep=";")
+    sample = pd.read_csv(REPO / "example.csv", sep=";")
+    o3 = (table.loc[table["nom_poll"] == "O3", "valeur"].mean()
+          / sample.loc[sample["nom_poll"] == "O3", "valeur"].mean())
+    assert o3 == pytest.approx(0.6 / 1.3, rel=0.2)                # January ozone, from the file
+
+
+def test_app_tables_round_trip_to_a_knowledge_mapping():
+    from datamime.knowledge import from_tables, month_table, week_table
+
+    shipped = load("knowledge/air_pollution.yaml")
+    months = month_table(shipped, "nom_poll", ["O3", "NO2"])
+    assert months.loc["O3", "jul"] == pytest.approx(1.3) and months.loc["NO2", "jan"] == 1.25
+    months.loc["NO2", "jan"] = 2.0                                # an edit in the table
+    week = week_table(shipped, "nom_poll", ["O3", "NO2"])
+    know = parse(from_tables("nom_poll", months, week, "DE", "BY"))
+    f = factors(know, YEAR, [{"nom_poll": "NO2"}, {"nom_poll": "O3"}], JUNE_3_DAYS)
+    assert monthly(f)[0, 0] == pytest.approx(2.0 / 0.8, rel=0.06)
+    assert know["holidays"] == {"country": "DE", "subdiv": "BY", "like": 6}
+    flat = parse(from_tables(None, month_table(None, None, ["all"]),
+                             week_table(None, None, ["all"]), None))
+    assert np.all(factors(flat, YEAR, [{}], JUNE_3_DAYS) == 1.0)
