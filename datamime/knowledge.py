@@ -107,7 +107,7 @@ class _Parser:
             except ValueError:
                 raise self.fail(key, f"{value!r} is not a date MM-DD of a year without "
                                      "29 February (e.g. 07-14)") from None
-            return stamp.dayofyear - 0.5
+            return stamp.day_of_year - 0.5
         return None
 
     def curve(self, value: Any, key: str) -> tuple[list[float], list[float]]:
@@ -320,7 +320,7 @@ def is_holiday(spec: dict, index: pd.DatetimeIndex) -> np.ndarray:
 
 def _year_position(index: pd.DatetimeIndex) -> np.ndarray:
     """Position in the year, 0 (1 January 00:00) to 365, a leap year squeezed to 365 days."""
-    day = (index.dayofyear - 1).to_numpy() + (index.hour * 60 + index.minute).to_numpy() / 1440
+    day = (index.day_of_year - 1).to_numpy() + (index.hour * 60 + index.minute).to_numpy() / 1440
     return day * YEAR / np.where(index.is_leap_year, 366.0, 365.0)
 
 
@@ -353,7 +353,7 @@ def weekday_profile(values: np.ndarray, index: pd.DatetimeIndex,
     v = np.where(np.isfinite(values), values, np.nan).astype(float)
     if holiday is not None:
         v[holiday] = np.nan
-    dow = index.dayofweek.to_numpy()
+    dow = index.day_of_week.to_numpy()
     with np.errstate(all="ignore"):
         import warnings
 
@@ -391,7 +391,7 @@ def factors(
     for g, key in enumerate(keys):
         for anchors in _matching(know["yearly"], key):
             out[:, g] *= yearly_curve(anchors, pos) / yearly_curve(anchors, spos).mean()
-    dow, sdow = index.dayofweek.to_numpy(), sample_index.dayofweek.to_numpy()
+    dow, sdow = index.day_of_week.to_numpy(), sample_index.day_of_week.to_numpy()
     spec = know.get("holidays")
     if spec is not None:
         hol, shol = is_holiday(spec, index), is_holiday(spec, sample_index)

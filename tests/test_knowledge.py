@@ -125,7 +125,7 @@ def test_without_knowledge_output_is_unchanged_and_all_ones_change_nothing():
     pd.testing.assert_frame_equal(plain, same)
     syn.use_knowledge({"weekly": {"sun": 0.5}})
     scaled = syn.sample(start="2024-01-01", end="2024-12-31", seed=4, privacy="off")
-    sunday = pd.DatetimeIndex(scaled["time"]).dayofweek == 6
+    sunday = pd.DatetimeIndex(scaled["time"]).day_of_week == 6
     assert scaled.loc[sunday, "value"].sum() < 0.6 * plain.loc[sunday, "value"].sum()
     assert scaled.loc[~sunday, "value"].sum() == pytest.approx(plain.loc[~sunday, "value"].sum())
     assert (scaled["value"] >= 0).all()                      # the rules still hold after
@@ -142,7 +142,7 @@ def test_a_sample_of_two_weeks_learns_its_week_and_ignores_the_files():
     ratio = known["value"].to_numpy() / np.maximum(plain["value"].to_numpy(), 1e-9)
     times = pd.DatetimeIndex(known["time"])
     ok = plain["value"].to_numpy() > 1
-    weekend, weekday = ok & (times.dayofweek >= 5), ok & (times.dayofweek < 5)
+    weekend, weekday = ok & (times.day_of_week >= 5), ok & (times.day_of_week < 5)
     # only the yearly factor acts: weekends scaled exactly as weekdays of the same month
     for month in (1, 2, 3):
         m = times.month == month
@@ -154,7 +154,7 @@ def test_holidays_with_the_samples_week_take_its_sunday():
     table = make_panel(n_groups=2, length=24 * 21, start="2024-06-03", seed=1)
     table["value"] = table["value"].clip(lower=0)
     times = pd.DatetimeIndex(table["time"])
-    table.loc[times.dayofweek == 6, "value"] *= 0.5           # the sample's Sundays: half
+    table.loc[times.day_of_week == 6, "value"] *= 0.5           # the sample's Sundays: half
     syn = Synthesizer("seasonal_bootstrap", verbose=False).fit(table)
     plain = syn.sample(start="2024-07-08", end="2024-07-21", seed=0, privacy="off")
     syn.use_knowledge({"holidays": "FR"})
