@@ -300,3 +300,54 @@ def test_app_tables_round_trip_to_a_knowledge_mapping():
     flat = parse(from_tables(None, month_table(None, None, ["all"]),
                              week_table(None, None, ["all"]), None))
     assert np.all(factors(flat, YEAR, [{}], JUNE_3_DAYS) == 1.0)
+
+
+def test_data_wins_for_a_year_from_two_years_of_sample():
+    know = parse({"yearly": {"jan": 0.5, "jul": 1.5}, "weekly": {"sun": 0.5}, "holidays": "FR"})
+    both = in_effect(know, ["day", "week", "year"])
+    assert both["yearly"] == {} and both["weekly"] == {}
+    f = factors(both, YEAR, [{}], pd.date_range("2020-01-01", "2021-12-31", freq="D"),
+                sample_week=np.ones((7, 1)))
+    assert np.all(f == 1.0)            # both cycles learned; holidays take the sample's week
+    from datamime.knowledge import describe
+
+    said = describe(know, ["day", "week", "year"], "2 years")
+    assert "weekly: from the sample (the file's ignored); yearly: from the sample (the " \
+           "file's ignored); holidays: FR" in said and "the sample's weekday factors" in said
+    assert "yearly: none (neither the sample nor the file shows one)" in describe(
+        parse({"weekly": {"sun": 0.5}}), ["day"], "3 days")
+
+
+def test_a_sketch_file_with_yearly_keeps_it_with_the_model(tmp_path):
+    import yaml
+
+    sketch = {"days": 14, "start": "2024-07-08", "columns": {"groups": ["pollutant"]},
+              "series": [{"pollutant": ["O3", "NO2"], "typical": 40, "spread": 2}],
+              "yearly": {"pollutant": {"O3": {"jan": 0.5, "jul": 1.0}}}, "holidays": "FR"}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(sketch))
+    syn = Synthesizer("seasonal_bootstrap", verbose=False).fit(str(path))
+    said = syn.describe_knowledge()
+    assert f"yearly: from sketch {path}" in said and "weekly: from the sample" in said
+    jan = syn.sample(start="2025-01-01", end="2025-01-31", seed=0, privacy="off")
+    o3 = jan.loc[jan["pollutant"] == "O3", "value"].mean()
+    no2 = jan.loc[jan["pollutant"] == "NO2", "value"].mean()
+    assert o3 / no2 == pytest.approx(0.5, rel=0.1)
+    syn.save(tmp_path / "m")
+    assert Synthesizer.load(tmp_path / "m", verbose=False).knowledge["raw"] == {
+        k: sketch[k] for k in ("yearly", "holidays")}
+
+
+def test_bad_knowledge_through_the_script_prints_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("holidays: {country: FR, like: someday}\n")
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "train.py"), "data=example",
+                          "model=seasonal_bootstrap", f"knowledge={bad}",
+                          f"model_dir={tmp_path / 'm'}", "verbose=false"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert run.returncode == 2
+    assert run.stderr.strip() == (f"datamime: error: knowledge {bad}: holidays.like: unknown "
+                                  "day 'someday'; use mon ... sun")
