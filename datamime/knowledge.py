@@ -284,20 +284,24 @@ def load(know: str | os.PathLike | Mapping | None) -> dict | None:
         if "raw" in know and "source" in know and "yearly" in know:  # already parsed
             return dict(know)
         return parse(know, "knowledge (dict)")
+    raw = read_yaml(knowledge_path(know), f"knowledge {know}", "a knowledge file")
+    return parse(raw if raw is not None else {}, f"knowledge {know}", str(know))
+
+
+def read_yaml(path: Path, where: str, what: str) -> Any:
+    """A YAML file's content; a file that is not YAML is one :class:`DataError` line
+    starting with ``where`` (the sketch reader uses it too)."""
     import yaml
 
-    path = knowledge_path(know)
-    where = f"knowledge {know}"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise DataError(f"{where}: not a text file; a knowledge file is YAML") from None
+        raise DataError(f"{where}: not a text file; {what} is YAML") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise DataError(f"{where}{line}: {getattr(exc, 'problem', None) or 'invalid YAML'}; "
                         "check the indentation and colons") from None
-    return parse(raw if raw is not None else {}, where, str(know))
 
 
 # ------------------------------------------------------------------ the factors

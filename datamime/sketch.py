@@ -70,7 +70,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pandas.tseries.frequencies import to_offset
 
 from datamime import knowledge
@@ -82,8 +81,7 @@ TOP_KEYS = {"description", "freq", "start", "days", "seed", "columns", "shared",
             *KNOWLEDGE_KEYS}
 SETTINGS = {"typical", "weekly", "spread", "memory", "min", "max", "integer"}
 COLUMN_KEYS = {"time", "value", "groups"}
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAYS, _FULL_DAYS = knowledge.DAYS, knowledge.FULL_DAYS
 DEFAULTS: dict[str, Any] = {"weekly": None, "spread": "20%", "memory": 0.8, "min": None,
                             "max": None, "integer": False}
 MAX_DAYS = 3660
@@ -134,16 +132,7 @@ def sketch_path(path: str | os.PathLike) -> Path:
 def load_sketch(path: str | os.PathLike) -> dict:
     """Read a sketch file into a dict (see the module docstring for the format)."""
     path = sketch_path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise DataError(f"sketch {path}: not a text file; a sketch is YAML") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise DataError(f"sketch {path}{where}: {problem}; check the indentation and colons") \
-            from None
+    raw = knowledge.read_yaml(path, f"sketch {path}", "a sketch")
     if not isinstance(raw, dict):
         raise DataError(f"sketch {path}: expected a YAML mapping with a 'series' list "
                         "(see the README, 'No data yet: a sketch')")

@@ -67,7 +67,8 @@ def measure(syn: Synthesizer, year: pd.DataFrame, seed: int = 0) -> tuple[pd.Dat
         rel = daily[g] / work_month.reindex(days.month).to_numpy()
         w = know["weekly"].get(col, {}).get(g) if know["weekly"] else None
         sun_file = float(w[6] / w[:5].mean()) if w is not None else 1.0
-        rows.append({col: g, "month_max_err": err.max(), "month_worst": int(err.idxmax()) if err.notna().any() else None,
+        worst = int(err.idxmax()) if err.notna().any() else None
+        rows.append({col: g, "month_max_err": err.max(), "month_worst": worst,
                      "jan_measured": measured[1], "jan_file": expected[1],
                      "jul_measured": measured[7], "jul_file": expected[7],
                      "sunday_measured": rel[(days.day_of_week == 6) & ~hol].mean(),

@@ -351,3 +351,25 @@ def test_bad_knowledge_through_the_script_prints_no_traceback(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip() == (f"datamime: error: knowledge {bad}: holidays.like: unknown "
                                   "day 'someday'; use mon ... sun")
+
+
+def test_done_when_a_year_follows_the_shipped_file(tmp_path):
+    """Issue 13's check with a fast baseline (the README's figures use the default model)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("knowledge_check",
+                                                  REPO / "scripts" / "knowledge_check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    syn = Synthesizer("seasonal_bootstrap", verbose=False).fit(
+        str(REPO / "example.csv"), time="date_debut", groups=["nom_poll", "nom_com",
+                                                            "code_station"],
+        value="valeur", knowledge="knowledge/air_pollution.yaml")
+    year = syn.sample(start="2023-01-01", end="2023-12-31", seed=0, privacy="off")
+    figures, info = check.measure(syn, year)
+    assert info["holidays_on_working_days"] == 9 and set(figures.index) == {
+        "NO", "NO2", "O3", "PM10", "PM2.5"}
+    assert (figures["month_max_err"] < 0.10).all(), figures["month_max_err"]
+    assert np.allclose(figures["sunday_measured"], figures["sunday_file"], atol=0.08)
+    assert np.allclose(figures["holiday_measured"], figures["sunday_file"], atol=0.12)
+    assert np.allclose(figures["sample_dates_vs_without"], 1.0, atol=0.01)
