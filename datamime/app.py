@@ -8,6 +8,8 @@ Start it with ``datamime app`` (or ``streamlit run datamime/app.py``). One page:
   sub-sample columns), the daily profile, and a summary table;
 * **Train** -- a model and a training budget, a progress bar, the loss curve;
 * **New data settings** -- whole numbers, never negative, the date range;
+* **What the sample cannot show** -- month and weekday factors, public holidays
+  (:mod:`datamime.knowledge`), with the monthly profile they give;
 * **Result** -- a preview, real vs generated plots, the evaluation in plain words, and
   downloads (the table as CSV in the sample's own format or Parquet, the trained model).
 
@@ -766,6 +768,81 @@ def _output_settings(schema: Schema, panel: Panel) -> dict[str, Any]:
             "end": None if end is None else str(end), "length": length, "seed": seed}
 
 
+HOLIDAY_COUNTRIES = ("(none)", "FR", "DE", "GB", "BE", "NL", "LU", "CH", "AT", "ES", "IT", "PT",
+                     "IE", "DK", "SE", "NO", "FI", "PL", "CZ", "US", "CA")
+ALL_SERIES = "(all series)"
+STARTS = {"All 1 (nothing known)": None, "Air pollution (shipped file)": "air_pollution.yaml"}
+
+
+def _knowledge(syn: Synthesizer, panel: Panel) -> dict | None:
+    """The "What the sample cannot show" section: month factors per value of an identifying
+    column, weekly factors, the holiday country; the monthly profile drawn; returns the
+    knowledge mapping for generation (:mod:`datamime.knowledge`), or None when off."""
+    from datamime import knowledge
+
+    st.header("What the sample cannot show")
+    st.caption("Seasons, the weekly rhythm and public holidays, if the sample is too short to "
+               "show them (a week needs 14 days of sample, a year 2 years): factors relative "
+               "to the sample's own dates, so the sample's dates keep its level. A cycle the "
+               "sample does show is learned from it and the factors here are ignored.")
+    if not st.checkbox("Add what I know", value=False, key="know_on"):
+        return None
+    columns = [ALL_SERIES, *[c for c in panel.keys.columns]]
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+    start = c1.selectbox("Start from", list(STARTS), key="know_start")
+    default_col = 1 if len(columns) > 1 else 0
+    column = c2.selectbox("Factors per value of", columns, index=default_col, key="know_col",
+                          help="An identifying column (one row per value), or all series.")
+    country = c3.selectbox("Public holidays", HOLIDAY_COUNTRIES, key="know_country",
+                           help="Each holiday behaves like a Sunday.")
+    subdiv = c4.text_input("Region (optional)", key="know_subdiv",
+                           help="A subdivision code of the holidays package, e.g. BY.")
+    column = None if column == ALL_SERIES else column
+    values = ([ALL_SERIES] if column is None
+              else sorted(dict.fromkeys(panel.keys[column].astype(str))))
+    template = knowledge.load(STARTS[start]) if STARTS[start] else None
+    tag = f"{start}|{column}"
+    st.markdown("**Month factors** (at mid-month; joined smoothly)")
+    months = st.data_editor(knowledge.month_table(template, column, values),
+                            key=f"know_months|{tag}", width="stretch")
+    st.markdown("**Weekday factors**")
+    week = st.data_editor(knowledge.week_table(template, column, values),
+                          key=f"know_week|{tag}", width="stretch")
+    mapping = knowledge.from_tables(column, months, week,
+                                    None if country == "(none)" else country,
+                                    subdiv.strip() or None)
+    try:
+        syn.use_knowledge(mapping, say=False)
+    except DatamimeError as exc:
+        st.error(f"The knowledge cannot be used: {exc}")
+        return None
+    st.caption(syn.describe_knowledge()[0].upper() + syn.describe_knowledge()[1:] + ".")
+    from datamime.data.transforms import learnable_periods
+
+    keys = panel.keys.astype(str).to_dict("records") if len(panel.keys.columns) else [{}]
+    profile = knowledge.monthly_profile(syn.knowledge, keys, panel.index,
+                                        int(panel.index[0].year),
+                                        learnable_periods(panel.index, panel.freq))
+    labels = (panel.keys[column].astype(str).to_numpy() if column is not None
+              else np.array([ALL_SERIES] * len(keys)))
+    shown = pd.DataFrame(profile, index=list(knowledge.MONTHS), columns=labels)
+    shown = shown.T.groupby(level=0).mean().T.reindex(columns=values)
+    st.session_state["know_profile"] = shown
+    fig = Figure(figsize=(7, 2.8))
+    ax = fig.subplots()
+    for name in shown.columns:
+        ax.plot(range(1, 13), shown[name].to_numpy(), marker="o", ms=3, label=name)
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+    ax.set_xticks(range(1, 13), [m.capitalize() for m in knowledge.MONTHS])
+    ax.set_ylabel("x the sample's level")
+    ax.set_title(f"Monthly mean level in {panel.index[0].year}, relative to the sample",
+                 fontsize=10)
+    if len(shown.columns) > 1:
+        ax.legend(fontsize=7, ncol=4)
+    st.image(figure_png(fig), width=640)
+    return mapping
+
+
 def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | None:
     """Draw the requested range, the evaluation draw, and the downloads."""
     panel, schema = syn.panel, syn.schema
@@ -777,6 +854,7 @@ def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | N
                             f"series); choose a range under {MAX_ROWS:,} rows")
     options = {"seed": settings["seed"], "integer": settings["integer"],
                "positive": settings["positive"]}
+    syn.use_knowledge(settings.get("knowledge"), say=False)
     started = time.perf_counter()
     with st.spinner(f"Generating {rows:,} rows..."):
         table = syn.sample(length=settings["length"], start=settings["start"],
@@ -905,6 +983,7 @@ def main() -> None:
     model_key, entry = trained
     syn: Synthesizer = entry["syn"]
     settings = _output_settings(schema, panel)
+    settings["knowledge"] = _knowledge(syn, panel)
     result_key = settings_key(model_key, settings)
     result = st.session_state.get("result")
     if st.button("Generate", key="generate", type="primary"):

@@ -33,7 +33,8 @@ MANIFEST = "manifest"
 MODEL_FILE = "model.npz"
 LEGACY_MODEL_FILE = "model.pt"  # format 1: torch.save, read with torch.load(weights_only=True)
 # Every file a model folder may hold that datamime wrote; nothing else is ever replaced.
-OWN_FILES = (MODEL_FILE, "schema.json", "loss_curve.png", LEGACY_MODEL_FILE)
+KNOWLEDGE_FILE = "knowledge.json"  # the knowledge file kept with a model (datamime/knowledge.py)
+OWN_FILES = (MODEL_FILE, "schema.json", "loss_curve.png", KNOWLEDGE_FILE, LEGACY_MODEL_FILE)
 
 
 def to_numpy(value: Any) -> Any:

@@ -514,14 +514,18 @@ class InnovationPrior:
 TINY_STEPS = 48
 
 
-def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int) -> list[str]:
+def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int,
+                  filled: dict[str, str] | None = None) -> list[str]:
     """What a sample this short cannot tell, as sentences for a warning (empty: nothing).
 
     Args:
         index: the sample's time grid.
         freq: its frequency alias.
         n_observed: observations per series (median over series).
+        filled: cycles (``"week"``, ``"year"``) a knowledge file gives
+            (:mod:`datamime.knowledge`, which says so): not listed as missing.
     """
+    filled = filled or {}
     step = pd.tseries.frequencies.to_offset(freq)
     try:
         step_td = pd.Timedelta(step)
@@ -532,7 +536,7 @@ def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int) -> list[s
         span = index[-1] - index[0] + step_td
         learnable = learnable_periods(index, freq)
         missing = [(name, need) for name, (length, need) in PERIODS.items()
-                   if step_td < length and name not in learnable]
+                   if step_td < length and name not in learnable and name not in filled]
         if missing:
             cycles = " or ".join(f"a {_ADJECTIVE[n]} cycle (needs {_span_words(need)})"
                                  for n, need in missing)
