@@ -140,9 +140,9 @@ def speed(out: Path, runs: int = 5, length: int = 8760) -> Path:
         "the year (a batch of chunks, ~300 sequential network steps), the copy check, "
         "writing the 1 M-row CSV (each series' key cells and each time step's cell "
         "formatted once, `datamime/output/writers.py`) and the preview PNG (300 bins per "
-        "series drawn with Pillow, `datamime/preview.py`) take the rest. Sampling never "
-        "imports torch, nor matplotlib "
-        f"(alone {med[torch_name]:.1f} s of start-up here): the model file is arrays and "
+        "series drawn with Pillow, `datamime/preview.py`) take the rest. Sampling imports "
+        "neither matplotlib nor torch (torch "
+        f"alone: {med[torch_name]:.1f} s of start-up here): the model file is arrays and "
         "JSON (`datamime/persist.py`) and the trained network runs in numpy "
         "(`datamime/models/numpy_nets.py`, checked block by block against torch in "
         "`tests/test_numpy_nets.py`).",
