@@ -359,7 +359,8 @@ class Synthesizer:
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
-        self.last_privacy = checks.check_privacy(self.panel, values, seed, refuse)
+        self.last_privacy = checks.check_privacy(self.panel, values, seed)
+        checks.enforce(self.last_privacy, refuse)  # the report is kept, even when refused
 
     def to_panel(self, table: pd.DataFrame, index: pd.DatetimeIndex | None = None) -> Panel:
         """A generated long table back as a :class:`Panel` with the sample's series order.

@@ -25,17 +25,19 @@ def privacy_mode(privacy: str | bool) -> str:
     return privacy
 
 
-def check_privacy(panel: Panel, values: np.ndarray, seed: int, refuse: bool) -> dict[str, Any]:
-    """The copy check on ``[T, G]`` generated values (the sample's series first).
-
-    Returns the report of :func:`datamime.privacy.check_copies` with ``flagged`` added;
-    prints one warning line on stderr when flagged, or raises :class:`SamplingError`
-    with ``refuse``.
-    """
+def check_privacy(panel: Panel, values: np.ndarray, seed: int) -> dict[str, Any]:
+    """The copy check on ``[T, G]`` generated values (the sample's series first): the
+    report of :func:`datamime.privacy.check_copies` with ``flagged`` added."""
     report = P.check_copies(panel, values[:, : panel.n_series], seed=seed)
     report["flagged"] = P.flagged(report)
+    return report
+
+
+def enforce(report: dict[str, Any], refuse: bool) -> None:
+    """A flagged report: one warning line on stderr, or :class:`SamplingError` with
+    ``refuse``."""
     if not report["flagged"]:
-        return report
+        return
     unit = report["unit"][0]
     what = (f"{report['copy_share']:.0%} of the generated {unit} checked "
             f"({report['n_copies']:,} of {report['n_checked']:,}) copy the sample "
@@ -45,7 +47,6 @@ def check_privacy(panel: Panel, values: np.ndarray, seed: int, refuse: bool) -> 
                             "that does not resample real days, or use privacy=warn")
     print(f"datamime: warning: {what}; do not share this output as anonymous "
           "(privacy=refuse turns this into an error)", file=sys.stderr)
-    return report
 
 
 def formula_keys(keys: pd.DataFrame) -> str | None:
