@@ -292,6 +292,32 @@ def seattle_daily() -> RealSample:
                       "12 weeks.")
 
 
+# The README's own story; third-party open data, read from ../shared, never copied here.
+ATMO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
+                    "atmo_normandie_3days.csv")
+
+
+def atmo_3days() -> RealSample:
+    """Hourly air pollution of Normandy, 3 days of June: 40 stations, 7 pollutants.
+
+    Source: Atmo Normandie open data (read from ``../shared/data``, beside this
+    repository; absent there, the dataset is skipped like a missing package).
+    """
+    if not os.path.isfile(ATMO):
+        raise MissingPackage("needs ../shared/data/atmo_normandie_3days.csv beside the repository")
+    from datamime.data.io import read_table
+
+    frame, _ = read_table(ATMO, sep=";")
+    frame["date_debut"] = pd.to_datetime(frame["date_debut"], dayfirst=True)
+    return RealSample("atmo_3days", frame,
+                      {"time": "date_debut", "groups": ["nom_poll", "nom_com", "code_station"],
+                       "value": "valeur"},
+                      {"n_series": 119, "n_steps": 72, "freq": "h"},
+                      ["several variables measured jointly at several sites"],
+                      "Hourly pollutant readings of Atmo Normandie (open data, `../shared`), "
+                      "3 days, 119 series.")
+
+
 LOADERS: dict[str, Callable[[], RealSample]] = {
     "taylor_demand": taylor_demand,
     "tmy_3days": tmy_3days,
@@ -301,6 +327,7 @@ LOADERS: dict[str, Callable[[], RealSample]] = {
     "glucose": glucose,
     "commits_hourly": commits_hourly,
     "seattle_daily": seattle_daily,
+    "atmo_3days": atmo_3days,
 }
 REAL_DATASETS = tuple(LOADERS)
 

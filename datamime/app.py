@@ -8,6 +8,8 @@ Start it with ``datamime app`` (or ``streamlit run datamime/app.py``). One page:
   sub-sample columns), the daily profile, and a summary table;
 * **Train** -- a model and a training budget, a progress bar, the loss curve;
 * **New data settings** -- whole numbers, never negative, the date range;
+* **What the sample cannot show** -- month and weekday factors, public holidays
+  (:mod:`datamime.knowledge`), with the monthly profile they give;
 * **Result** -- a preview, real vs generated plots, the evaluation in plain words, and
   downloads (the table as CSV in the sample's own format or Parquet, the trained model).
 
@@ -28,12 +30,13 @@ import json
 import math
 import os
 import shutil
+import stat
 import tempfile
 import time
 import zipfile
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -41,10 +44,10 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 from datamime.data.example import build_example
-from datamime.data.io import read_table
+from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema, guess_roles, prepare
-from datamime.errors import DatamimeError, SamplingError
+from datamime.errors import DataError, DatamimeError, SamplingError
 from datamime.output import Generated, OutputFormat, write
 from datamime.synthesizer import MODELS, Synthesizer
 
@@ -99,6 +102,53 @@ def example_bytes() -> bytes:
 
 # Uploads not used for this long are deleted from the app's temporary folder.
 UPLOAD_MAX_AGE_S = 24 * 3600
+# The largest upload the app takes, in MiB: Streamlit's own default for server.maxUploadSize,
+# shown by the uploader and checked again here (``streamlit run --server.maxUploadSize=N``
+# cannot raise it); bigger tables go through ``datamime train`` on the command line.
+UPLOAD_MAX_MB = 200
+# Magic numbers of files that are not text, for an upload named .csv / .txt / .tsv (only
+# ones no CSV header starts with: a column may well be called "MZ" or "PAR1").
+_BINARY_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF-", b"\x89PNG", b"\x1f\x8b",
+                  b"\xfd7zXZ", b"7z\xbc\xaf", b"\x7fELF")
+
+
+def check_upload(name: str, file: IO[bytes], max_mb: int = UPLOAD_MAX_MB) -> str:
+    """Refuse an upload that cannot be a table, before it is saved or parsed.
+
+    Looks at the size, the first 8 KiB and, for a workbook, the zip directory
+    (:func:`datamime.data.io.check_workbook`): a huge file, a binary file named ``.csv``
+    or a zip bomb named ``.xlsx`` is refused without reading it whole.
+
+    Args:
+        name: the name the browser sent (only its extension is used).
+        file: the upload, a seekable binary file (Streamlit's ``UploadedFile``).
+
+    Returns:
+        The extension the saved copy gets (``.csv``, ``.xlsx``...).
+
+    Raises:
+        DataError: one line saying why.
+    """
+    suffix = Path(str(name or "")).suffix.lower()
+    if suffix.lstrip(".") not in UPLOAD_TYPES:
+        raise DataError(f"{name!r} is not a table file; upload a CSV, Excel or Parquet file "
+                        f"({', '.join('.' + t for t in UPLOAD_TYPES)})")
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    if size > max_mb * 2**20:
+        raise DataError(f"{name} is {size / 2**20:,.0f} MiB; the app takes files up to "
+                        f"{max_mb} MiB (train on bigger ones with datamime train data=csv ...)")
+    if size == 0:
+        raise DataError(f"{name} is empty; give a table with a header row and data rows")
+    head = file.read(8192)
+    file.seek(0)
+    if suffix in CSV_EXTENSIONS and not head.startswith((b"\xff\xfe", b"\xfe\xff")) and (
+            b"\x00" in head or head.startswith(_BINARY_STARTS)):
+        raise DataError(f"{name} looks like a binary file, not text; export it as CSV")
+    if suffix in (".xlsx", ".xlsm"):
+        check_workbook(file, name)
+        file.seek(0)
+    return suffix
 
 
 def forget_old_uploads(root: Path, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
@@ -114,27 +164,51 @@ def forget_old_uploads(root: Path, max_age_s: float = UPLOAD_MAX_AGE_S) -> int:
     return removed
 
 
+def upload_root() -> Path:
+    """``$TMPDIR/datamime-app``, private to this user (mode 700; refused if another user
+    or a link holds the name)."""
+    root = Path(tempfile.gettempdir()) / "datamime-app"
+    try:
+        root.mkdir(mode=0o700, exist_ok=True)
+        info = root.lstat()
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid")
+                                              and info.st_uid != os.getuid()):
+            raise DataError(f"{root} is not a folder of this user: cannot keep uploads "
+                            "private (remove it, or set TMPDIR)")
+        if info.st_mode & 0o077:
+            root.chmod(0o700)
+    except OSError as exc:
+        raise DataError(f"cannot create {root} for uploads: {exc.strerror or exc}") from None
+    return root
+
+
 def materialise(name: str, data: bytes) -> Path:
-    """Write uploaded bytes to a private temporary file that keeps the file's extension.
+    """Save uploaded bytes as ``$TMPDIR/datamime-app/<content hash>/upload<ext>``.
 
     The reader picks CSV / Excel / Parquet by extension, exactly as for a path given to
-    the scripts. The same content is written once per process; uploads untouched for a
+    the scripts. Only the extension of ``name`` is used, from :data:`UPLOAD_TYPES`: the
+    name the browser sent is never part of a path (``../../etc/x.csv`` is
+    ``.../<hash>/upload.csv``). The same content is written once; uploads untouched for a
     day are deleted (:func:`forget_old_uploads`), the samples people upload are theirs.
     """
-    safe = Path(name or "table.csv").name.strip() or "table.csv"
-    suffix = Path(safe).suffix.lower()
-    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(safe).stem)[:60]
-    root = Path(tempfile.gettempdir()) / "datamime-app"
+    suffix = Path(str(name or "")).suffix.lower()
+    if suffix.lstrip(".") not in UPLOAD_TYPES:
+        raise DataError(f"{name!r} is not a table file; upload a CSV, Excel or Parquet file")
+    root = upload_root()
     forget_old_uploads(root)
     folder = root / digest(data)[:24]
-    path = folder / f"{stem or 'table'}{suffix}"
+    path = folder / f"upload{suffix}"
     if folder.is_dir():
         os.utime(folder)  # in use again: not old
     if not path.is_file() or path.stat().st_size != len(data):
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{path.name}.tmp"
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = folder / f".{path.name}.{os.urandom(6).hex()}.tmp"  # sessions are threads
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise DataError(f"cannot save the upload: {exc.strerror or exc}") from None
     return path
 
 
@@ -520,9 +594,15 @@ def _data_source() -> tuple[str, bytes] | None:
         return EXAMPLE_NAME, example_bytes()
     upload = st.sidebar.file_uploader(
         "Your table (CSV, Excel or Parquet)", type=UPLOAD_TYPES, key="upload",
+        max_upload_size=UPLOAD_MAX_MB,
         help="A long table: one row per series per time step, with a time column, the "
              "columns that identify a series, and a value column.")
     if upload is None:
+        return None
+    try:
+        check_upload(upload.name, upload)
+    except DatamimeError as exc:
+        st.error(f"Cannot use this upload: {exc}")
         return None
     return upload.name, upload.getvalue()
 
@@ -691,6 +771,81 @@ def _output_settings(schema: Schema, panel: Panel) -> dict[str, Any]:
             "end": None if end is None else str(end), "length": length, "seed": seed}
 
 
+HOLIDAY_COUNTRIES = ("(none)", "FR", "DE", "GB", "BE", "NL", "LU", "CH", "AT", "ES", "IT", "PT",
+                     "IE", "DK", "SE", "NO", "FI", "PL", "CZ", "US", "CA")
+ALL_SERIES = "(all series)"
+STARTS = {"All 1 (nothing known)": None, "Air pollution (shipped file)": "air_pollution.yaml"}
+
+
+def _knowledge(syn: Synthesizer, panel: Panel) -> dict | None:
+    """The "What the sample cannot show" section: month factors per value of an identifying
+    column, weekly factors, the holiday country; the monthly profile drawn; returns the
+    knowledge mapping for generation (:mod:`datamime.knowledge`), or None when off."""
+    from datamime import knowledge
+
+    st.header("What the sample cannot show")
+    st.caption("Seasons, the weekly rhythm and public holidays, if the sample is too short to "
+               "show them (a week needs 14 days of sample, a year 2 years): factors relative "
+               "to the sample's own dates, so the sample's dates keep its level. A cycle the "
+               "sample does show is learned from it and the factors here are ignored.")
+    if not st.checkbox("Add what I know", value=False, key="know_on"):
+        return None
+    columns = [ALL_SERIES, *[c for c in panel.keys.columns]]
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
+    start = c1.selectbox("Start from", list(STARTS), key="know_start")
+    default_col = 1 if len(columns) > 1 else 0
+    column = c2.selectbox("Factors per value of", columns, index=default_col, key="know_col",
+                          help="An identifying column (one row per value), or all series.")
+    country = c3.selectbox("Public holidays", HOLIDAY_COUNTRIES, key="know_country",
+                           help="Each holiday behaves like a Sunday.")
+    subdiv = c4.text_input("Region (optional)", key="know_subdiv",
+                           help="A subdivision code of the holidays package, e.g. BY.")
+    column = None if column == ALL_SERIES else column
+    values = ([ALL_SERIES] if column is None
+              else sorted(dict.fromkeys(panel.keys[column].astype(str))))
+    template = knowledge.load(STARTS[start]) if STARTS[start] else None
+    tag = f"{start}|{column}"
+    st.markdown("**Month factors** (at mid-month; joined smoothly)")
+    months = st.data_editor(knowledge.month_table(template, column, values),
+                            key=f"know_months|{tag}", width="stretch")
+    st.markdown("**Weekday factors**")
+    week = st.data_editor(knowledge.week_table(template, column, values),
+                          key=f"know_week|{tag}", width="stretch")
+    mapping = knowledge.from_tables(column, months, week,
+                                    None if country == "(none)" else country,
+                                    subdiv.strip() or None)
+    try:
+        syn.use_knowledge(mapping, say=False)
+    except DatamimeError as exc:
+        st.error(f"The knowledge cannot be used: {exc}")
+        return None
+    st.caption(syn.describe_knowledge()[0].upper() + syn.describe_knowledge()[1:] + ".")
+    from datamime.data.transforms import learnable_periods
+
+    keys = panel.keys.astype(str).to_dict("records") if len(panel.keys.columns) else [{}]
+    profile = knowledge.monthly_profile(syn.knowledge, keys, panel.index,
+                                        int(panel.index[0].year),
+                                        learnable_periods(panel.index, panel.freq))
+    labels = (panel.keys[column].astype(str).to_numpy() if column is not None
+              else np.array([ALL_SERIES] * len(keys)))
+    shown = pd.DataFrame(profile, index=list(knowledge.MONTHS), columns=labels)
+    shown = shown.T.groupby(level=0).mean().T.reindex(columns=values)
+    st.session_state["know_profile"] = shown
+    fig = Figure(figsize=(7, 2.8))
+    ax = fig.subplots()
+    for name in shown.columns:
+        ax.plot(range(1, 13), shown[name].to_numpy(), marker="o", ms=3, label=name)
+    ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+    ax.set_xticks(range(1, 13), [m.capitalize() for m in knowledge.MONTHS])
+    ax.set_ylabel("x the sample's level")
+    ax.set_title(f"Monthly mean level in {panel.index[0].year}, relative to the sample",
+                 fontsize=10)
+    if len(shown.columns) > 1:
+        ax.legend(fontsize=7, ncol=4)
+    st.image(figure_png(fig), width=640)
+    return mapping
+
+
 def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | None:
     """Draw the requested range, the evaluation draw, and the downloads."""
     panel, schema = syn.panel, syn.schema
@@ -702,6 +857,7 @@ def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | N
                             f"series); choose a range under {MAX_ROWS:,} rows")
     options = {"seed": settings["seed"], "integer": settings["integer"],
                "positive": settings["positive"]}
+    syn.use_knowledge(settings.get("knowledge"), say=False)
     started = time.perf_counter()
     with st.spinner(f"Generating {rows:,} rows..."):
         generated = syn.generate(length=settings["length"], start=settings["start"],
@@ -833,6 +989,7 @@ def main() -> None:
     model_key, entry = trained
     syn: Synthesizer = entry["syn"]
     settings = _output_settings(schema, panel)
+    settings["knowledge"] = _knowledge(syn, panel)
     result_key = settings_key(model_key, settings)
     result = st.session_state.get("result")
     if st.button("Generate", key="generate", type="primary"):

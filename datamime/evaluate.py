@@ -81,7 +81,8 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
     "same series: the yardstick for the line above.",
     "dcr_ratio": "Generated-to-real closeness ratio (about 1 = as close as real days are to "
     "each other; near 0 = generated days copy real ones).",
-    "copy_share": "Share of generated days that are exact copies of a real day (0 is ideal).",
+    "copy_share": "Share of generated days that are exact copies of a real day (0 is ideal); "
+                  "days holding one value on most steps (a day of zeros) are not counted.",
     "integer_share": "Share of generated values that are whole numbers.",
     "negative_share": "Share of generated values below zero.",
     "missing_series": "Number of series with no generated value at all.",
@@ -651,7 +652,9 @@ def evaluate(
           other real window of its series; ``dcr_ratio`` = gen / real. (A generated window
           has one more candidate than a real one, so an ideal generator scores slightly
           under 1 when the real panel holds few days.) ``copy_share``: share of generated
-          windows at distance < 1e-6.
+          windows at distance < 1e-6, over the windows that do not hold one value on
+          more than 3/4 of their steps (a day of zeros copies nothing; the privacy check
+          skips those too).
         - ``integer_share``, ``negative_share``: shares of the observed generated values;
           ``missing_series``: series with no generated value; ``nan_count``.
         - ``monthly_mean_drift_max`` / ``_median``: when the generated panel spans at
@@ -759,13 +762,14 @@ def evaluate(
     out["tstr_trtr"] = ratio
     out["predictive_mae_tstr"], out["predictive_mae_trtr"] = mae_tstr, mae_trtr
 
-    gen_d, real_d, d_series = _privacy(real_w, real_valid, gen_w, gen_series, ok)
-    gen_d = gen_d[np.isfinite(gen_d)]
+    gen_d_all, real_d, d_series = _privacy(real_w, real_valid, gen_w, gen_series, ok)
+    gen_d = gen_d_all[np.isfinite(gen_d_all)]
     dcr_gen = float(np.median(gen_d)) if gen_d.size else None
     dcr_real = float(np.median(real_d)) if real_d.size else None
     out["dcr_median_gen"], out["dcr_median_real"] = dcr_gen, dcr_real
     out["dcr_ratio"] = dcr_gen / dcr_real if dcr_gen is not None and dcr_real else None
-    out["copy_share"] = float((gen_d < 1e-6).mean()) if gen_d.size else None
+    informative = gen_d[fidelity.mode_share(gen_w[np.isfinite(gen_d_all)]) <= fidelity.MAX_MODE_SHARE]
+    out["copy_share"] = float((informative < 1e-6).mean()) if informative.size else None
     per["dcr_median_gen"], per["dcr_median_real"] = d_series[0], d_series[1]
 
     # constraints and constants

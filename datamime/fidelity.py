@@ -120,3 +120,19 @@ def roughness_ratio(real: np.ndarray, generated: np.ndarray) -> float:
     ratios = roughness_ratios(real, generated)
     ratios = ratios[np.isfinite(ratios)]
     return float(np.median(ratios)) if ratios.size else float("nan")
+
+
+# A window holding one value on more of its steps than this (a day of zeros) says nothing
+# of the sample: neither the privacy check nor the copy share counts it as a copy.
+MAX_MODE_SHARE = 0.75
+
+
+def mode_share(x: np.ndarray) -> np.ndarray:
+    """``[k]`` share of each row of ``x`` ``[k, w]`` taken by its most frequent value."""
+    same = np.diff(np.sort(x, axis=1), axis=1) == 0  # [k, w-1]
+    run = np.zeros(len(x))
+    best = np.zeros(len(x))
+    for j in range(same.shape[1]):
+        run = np.where(same[:, j], run + 1, 0)
+        best = np.maximum(best, run)
+    return (best + 1) / x.shape[1]

@@ -33,7 +33,8 @@ MANIFEST = "manifest"
 MODEL_FILE = "model.npz"
 LEGACY_MODEL_FILE = "model.pt"  # format 1: torch.save, read with torch.load(weights_only=True)
 # Every file a model folder may hold that datamime wrote; nothing else is ever replaced.
-OWN_FILES = (MODEL_FILE, "schema.json", "loss_curve.png", LEGACY_MODEL_FILE)
+KNOWLEDGE_FILE = "knowledge.json"  # the knowledge file kept with a model (datamime/knowledge.py)
+OWN_FILES = (MODEL_FILE, "schema.json", "loss_curve.png", KNOWLEDGE_FILE, LEGACY_MODEL_FILE)
 
 
 def to_numpy(value: Any) -> Any:
@@ -164,6 +165,14 @@ def check_model_dir(path: str | os.PathLike, key: str = "model_dir") -> Path:
     return path
 
 
+def _fsync(file: Path) -> None:
+    fd = os.open(file, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
     """Hold back Ctrl-C for the few renames that put a model in place (main thread only)."""
@@ -208,6 +217,8 @@ def write_model_dir(path: str | os.PathLike, fill: Callable[[Path], None]) -> Pa
     try:
         fill(tmp)
         written = sorted(p.name for p in tmp.iterdir())
+        for name in written:  # on disk before any name points at them
+            _fsync(tmp / name)
         with _sigint_deferred():
             if not path.is_dir() or not any(path.iterdir()):
                 os.replace(tmp, path)

@@ -142,6 +142,18 @@ def _check_like_default(cfg: DictConfig, key: str, default: Any) -> None:
             raise ConfigError(f"{key}={value} cannot be negative (default {default})")
 
 
+def _knowledge_setting(cfg: DictConfig, off: bool = False) -> Any:
+    """``knowledge=FILE.yaml`` (or null; at sampling also false: drop the model's own)."""
+    value = cfg.get("knowledge")
+    if value is None or (off and value is False):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"knowledge={value!r}: give a YAML file, e.g. "
+                          "knowledge=knowledge/air_pollution.yaml"
+                          + (" (or knowledge=false to drop the model's own)" if off else ""))
+    return value
+
+
 def check_train_config(cfg: DictConfig) -> None:
     """Reject wrongly typed training settings with one clear message (ConfigError).
 
@@ -151,6 +163,7 @@ def check_train_config(cfg: DictConfig) -> None:
     """
     _whole(cfg, "seed", minimum=0)
     _flag(cfg, "verbose")
+    _knowledge_setting(cfg)
     _setting(cfg, "data.path")
     for key in ("data.time", "data.valid"):
         _text(cfg, key)
@@ -202,6 +215,7 @@ def check_sample_config(cfg: DictConfig) -> None:
     if "escape_formulas" in cfg:
         _flag(cfg, "escape_formulas")
     privacy_mode(cfg)
+    _knowledge_setting(cfg, off=True)
     if "new_groups" in cfg:
         _whole(cfg, "new_groups", minimum=0, example=3)
     if "combinations" in cfg:
@@ -226,7 +240,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     syn = Synthesizer(model=generator, seed=cfg.seed, verbose=cfg.verbose)
     syn.fit(str(data.path), time=data.time, groups=_list(data.groups), value=data.value,
             sep=data.sep, dayfirst=data.dayfirst, valid=data.get("valid"), agg=data.get("agg"),
-            tz=data.get("tz"))
+            tz=data.get("tz"), knowledge=cfg.get("knowledge"))
     from datamime.distributed import global_rank
 
     if global_rank() != 0:  # trainer=ddp: the other processes hold the same model
@@ -301,6 +315,11 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     _check_writable(out)
     privacy = privacy_mode(cfg)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
+    given = _knowledge_setting(cfg, off=True)
+    if given is not None:  # sampling's knowledge replaces the model's own
+        syn.use_knowledge(given or None)
+    elif syn.knowledge is not None and cfg.verbose:
+        print(f"datamime: {syn.describe_knowledge()} (kept with the model)")
     start = time.perf_counter()
     gen = syn.generate(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,

@@ -37,6 +37,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from datamime.data.panel import Panel
+from datamime.fidelity import MAX_MODE_SHARE, mode_share
 from datamime.evaluate import _offset_step, _real_scale, default_window
 
 COPY_TOLERANCE = 0.05  # share of the real-to-real spacing under which a window is a copy
@@ -44,7 +45,6 @@ MAX_COPY_SHARE = 0.01  # above this share of copies, warn (or refuse)
 MAX_WINDOWS = 2000  # generated windows checked, over all series
 MAX_REAL_QUERIES = 64  # real days per series used to measure the real-to-real spacing
 _MAX_MISSING = 0.5  # sample windows missing more than this are not compared
-MAX_MODE_SHARE = 0.75  # a day holding one value on more steps than this is not checked
 
 
 def copy_window(freq: str, n_steps: int) -> int:
@@ -63,17 +63,6 @@ def _unit(freq: str, window: int) -> tuple[str, str]:
     if kind == "fixed" and window * step == pd.Timedelta(days=7):
         return "weeks", "week"
     return f"{window}-step windows", f"{window}-step window"
-
-
-def _mode_share(x: np.ndarray) -> np.ndarray:
-    """``[k]`` share of each row of ``x`` ``[k, w]`` taken by its most frequent value."""
-    same = np.diff(np.sort(x, axis=1), axis=1) == 0  # [k, w-1]
-    run = np.zeros(len(x))
-    best = np.zeros(len(x))
-    for j in range(same.shape[1]):
-        run = np.where(same[:, j], run + 1, 0)
-        best = np.maximum(best, run)
-    return (best + 1) / x.shape[1]
 
 
 def _closest(queries: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -160,7 +149,7 @@ def check_copies(
             rows = days[:, None] * window + np.arange(window)[None, :]
             queries = (gv[rows, g] - mean[g]) / std[g]  # [k, w]
             queries = queries[np.isfinite(queries).all(axis=1)]
-            queries = queries[_mode_share(queries) <= MAX_MODE_SHARE]
+            queries = queries[mode_share(queries) <= MAX_MODE_SHARE]
             if not len(queries):
                 continue
             d = np.where(usable[None, :], _closest(queries, ref), np.inf).min(axis=1)

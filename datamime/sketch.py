@@ -32,6 +32,8 @@ The format (every key but ``series`` is optional; defaults in brackets)::
         min: 0                             # bounds of the drawn values [none]
         max: 400
         integer: true                      # whole numbers [false]
+    yearly: {pollutant: {O3: {jan: 0.55, jul: 1.35}}}  # seasons, relative to the sketch's days
+    holidays: FR                           # public holidays drawn like Sundays
 
 ``typical`` is the mean daily shape: one number (flat), 24 hourly values (hour 0 to 23), or
 anchors ``{hour: value}`` (hours 0 to <24, decimals allowed) joined by straight lines, round
@@ -44,6 +46,11 @@ one AR(1) factor per value of each ``shared`` column (the factor's memory is the
 series it drives); then clipped to ``[min, max]`` and rounded when ``integer``. The
 generated data inherits ``integer`` and a non-negative ``min`` through the usual
 ``integer=auto`` / ``positive=auto``.
+
+``yearly`` and ``holidays`` are knowledge (:mod:`datamime.knowledge`, the same parser and
+format as a knowledge file): holidays in the pseudo-sample are drawn like the weekday they
+behave like, and both are kept with the trained model, so a year sampled from a sketch has
+its seasons (``typical`` is then the level at the sketch's own dates).
 
 A malformed sketch (missing or unknown key, wrong type, ``min`` above ``max``, an hour
 outside 0-23...) raises a one-line :class:`DataError` naming the file, the key and what to do.
@@ -63,16 +70,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from pandas.tseries.frequencies import to_offset
 
+from datamime import knowledge
 from datamime.errors import DataError
 
-TOP_KEYS = {"description", "freq", "start", "days", "seed", "columns", "shared", "series"}
+KNOWLEDGE_KEYS = ("yearly", "holidays")  # what the pseudo-sample cannot show: datamime/knowledge.py
+
+TOP_KEYS = {"description", "freq", "start", "days", "seed", "columns", "shared", "series",
+            *KNOWLEDGE_KEYS}
 SETTINGS = {"typical", "weekly", "spread", "memory", "min", "max", "integer"}
 COLUMN_KEYS = {"time", "value", "groups"}
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAYS, _FULL_DAYS = knowledge.DAYS, knowledge.FULL_DAYS
 DEFAULTS: dict[str, Any] = {"weekly": None, "spread": "20%", "memory": 0.8, "min": None,
                             "max": None, "integer": False}
 MAX_DAYS = 3660
@@ -123,16 +132,7 @@ def sketch_path(path: str | os.PathLike) -> Path:
 def load_sketch(path: str | os.PathLike) -> dict:
     """Read a sketch file into a dict (see the module docstring for the format)."""
     path = sketch_path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise DataError(f"sketch {path}: not a text file; a sketch is YAML") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise DataError(f"sketch {path}{where}: {problem}; check the indentation and colons") \
-            from None
+    raw = knowledge.read_yaml(path, f"sketch {path}", "a sketch")
     if not isinstance(raw, dict):
         raise DataError(f"sketch {path}: expected a YAML mapping with a 'series' list "
                         "(see the README, 'No data yet: a sketch')")
@@ -393,7 +393,9 @@ def sketch_table(
     Returns:
         ``(table, roles)``: a long table (group columns, time, value; one row per series
         per step, sorted by series then time) and its roles
-        ``{"time": ..., "groups": [...], "value": ...}`` for :meth:`Synthesizer.fit`.
+        ``{"time": ..., "groups": [...], "value": ..., "knowledge": ...}`` for
+        :meth:`Synthesizer.fit` (``knowledge``: the sketch's ``yearly`` and ``holidays``
+        parsed by :func:`datamime.knowledge.parse`, or None).
 
     Raises:
         DataError: the sketch is malformed (the message names the key and what to do).
@@ -409,6 +411,10 @@ def sketch_table(
     index = _grid(raw, check)
     series = _series(raw, check, groups)
     shared = _shared(raw, check, groups)
+    given = {k: raw[k] for k in KNOWLEDGE_KEYS if k in raw}
+    know = knowledge.parse(given, f"sketch {where}") if given else None
+    if know is not None:
+        knowledge.check_columns(know, groups, {})
     if len(index) * len(series) > MAX_CELLS:
         raise check.fail("", f"{len(series)} series x {len(index)} steps is too large; "
                              "lower days")
@@ -421,6 +427,8 @@ def sketch_table(
     minute = (index.hour * 60 + index.minute).to_numpy()
     daily = pd.Timedelta(index.freq).value >= 86_400 * 10**9
     dow = index.dayofweek.to_numpy()
+    if know is not None and know["holidays"] is not None:  # a holiday is drawn like a Sunday
+        dow = np.where(knowledge.is_holiday(know["holidays"], index), know["holidays"]["like"], dow)
     factors = {}
     for column in shared:
         for name in dict.fromkeys(s.keys[column] for s in series):
@@ -445,7 +453,7 @@ def sketch_table(
     if verbose:
         print(f"datamime: sketch {where}: drew {len(series)} series x {n:,} steps "
               f"({raw.get('days', 28)} days, {index.freqstr}) as the sample")
-    return table, {"time": time, "groups": groups, "value": value}
+    return table, {"time": time, "groups": groups, "value": value, "knowledge": know}
 
 
 __all__ = ["sketch_table", "load_sketch", "sketch_path", "shipped_sketches"]

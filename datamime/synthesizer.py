@@ -8,6 +8,7 @@ generate, the output constraints, the output table's format, and persistence.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import sys
@@ -24,15 +25,15 @@ from datamime import knowledge
 from datamime.data.io import formula_note
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema, prepare
-from datamime.data.transforms import sample_limits
+from datamime.data.transforms import _span_words, learnable_periods, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
 from datamime.output import checks
 from datamime.output import rules as output_rules
 from datamime.output.layout import Generated, Layout
-from datamime.persist import (LEGACY_MODEL_FILE, MODEL_FILE, read_state, to_numpy,
-                              write_model_dir, write_state)
+from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE, read_state,
+                              to_numpy, write_model_dir, write_state)
 from datamime.series import plan as plan_series
 
 FORMAT_VERSION = 2
@@ -114,6 +115,7 @@ class Synthesizer:
         valid: str | None = None,
         agg: str | None = None,
         tz: str | None = None,
+        knowledge: str | os.PathLike | dict | None = None,
     ) -> Synthesizer:
         """Learn every series of a long table (a path to CSV/Excel/Parquet, or a DataFrame).
 
@@ -125,12 +127,17 @@ class Synthesizer:
         them. ``tz`` (an IANA zone such as ``Europe/Paris``) reads naive times as local
         clock times; the output is then written in that zone too. A ``.yaml`` path is a sketch
         (:mod:`datamime.sketch`): its pseudo-sample is learned, with the sketch's roles.
+        ``knowledge`` (a YAML path or a mapping, :mod:`datamime.knowledge`) gives the
+        seasons, weekly rhythm and holidays the sample is too short to show; it is kept
+        with the model (see :meth:`use_knowledge`). A sketch's ``yearly`` and ``holidays``
+        are knowledge too, unless ``knowledge`` is given.
         """
         if isinstance(data, (str, os.PathLike)) and str(data).lower().endswith((".yaml", ".yml")):
             from datamime.sketch import sketch_table  # a sketch: drawn first, then as data
 
             data, roles = sketch_table(data, verbose=self.verbose)
             time, groups, value = roles["time"], roles["groups"], roles["value"]
+            knowledge = roles["knowledge"] if knowledge is None else knowledge
             sep = dayfirst = valid = None
         self.panel, self.schema, _ = prepare(data, time=time, groups=groups, value=value,
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
@@ -146,8 +153,14 @@ class Synthesizer:
         said = self.windows.describe(self.panel.series_labels())
         if said and self.verbose:
             print(f"datamime: {said}")
+        self.knowledge = None
+        filled = self.use_knowledge(knowledge, say=False)
         self.notes = sample_limits(self.panel.index, self.panel.freq,
-                                   int(np.median(np.isfinite(self.panel.values).sum(0))))
+                                   int(np.median(np.isfinite(self.panel.values).sum(0))),
+                                   filled=filled)
+        if self.knowledge is not None:  # after the note on the cycles the sample lacks
+            cycles = int(bool(self.notes) and self.notes[0].startswith("the sample spans"))
+            self.notes.insert(cycles, self.describe_knowledge())
         for note in self.notes:
             if self.verbose:
                 print(f"datamime: note: {note}")
@@ -157,6 +170,71 @@ class Synthesizer:
         self.generator.fit(self.panel, verbose=self.verbose)
         self.fit_seconds = _time.perf_counter() - start
         return self
+
+    def use_knowledge(self, know: str | os.PathLike | dict | None,
+                      say: bool = True) -> dict[str, str]:
+        """Apply ``know`` (a knowledge YAML path, a mapping, or None to drop it) to every
+        later :meth:`sample`, and keep it with the model on :meth:`save`.
+
+        A cycle the sample spans (a week from 14 days, a year from 2 years) is learned from
+        the data: the knowledge's factors for it are ignored (data wins). With ``say``
+        (and ``verbose``) one line says which cycle comes from where.
+
+        Returns:
+            The cycles the knowledge fills, ``{"week": file, "year": file}`` (for notes).
+
+        Raises:
+            DataError: a malformed file (one line naming the key), or a ``yearly`` column
+                the sample lacks.
+        """
+        panel, schema = self._require_fit()
+        parsed = knowledge.load(know)
+        if parsed is None:
+            self.knowledge = None
+            return {}
+        values = {c: set(panel.keys[c].astype(str)) for c in panel.keys.columns}
+        for note in knowledge.check_columns(parsed, list(panel.keys.columns), values):
+            if self.verbose:
+                print(f"datamime: note: {parsed['source']}: {note}")
+        self.knowledge = parsed
+        if say and self.verbose:
+            print(f"datamime: {self.describe_knowledge()}")
+        learned = learnable_periods(panel.index, panel.freq)
+        source = parsed["name"]
+        return {c: source for c, given in (("week", bool(parsed["weekly"])),
+                                           ("year", bool(parsed["yearly"])))
+                if given and c not in learned}
+
+    def describe_knowledge(self) -> str:
+        """Which cycle comes from the sample and which from the knowledge, in one line."""
+        panel, _ = self._require_fit()
+        if self.knowledge is None:
+            return "knowledge: none"
+        step = pd.Timedelta(pd.tseries.frequencies.to_offset(panel.freq)) \
+            if panel.freq[:1] not in "MQY" else pd.Timedelta(0)
+        span = _span_words(panel.index[-1] - panel.index[0] + step)
+        return knowledge.describe(self.knowledge, learnable_periods(panel.index, panel.freq),
+                                  span)
+
+    def _knowledge_factors(self, values: np.ndarray, index: pd.DatetimeIndex,
+                           keys: pd.DataFrame) -> np.ndarray:
+        """``values`` times the knowledge factors, on local dates when the sample has a zone."""
+        panel, schema = self.panel, self.schema
+
+        def local(ix: pd.DatetimeIndex) -> pd.DatetimeIndex:
+            if schema.tz in (None, "UTC"):
+                return ix
+            return ix.tz_localize("UTC").tz_convert(schema.tz).tz_localize(None)
+
+        know = knowledge.in_effect(self.knowledge, learnable_periods(panel.index, panel.freq))
+        sample_index = local(panel.index)
+        week = None
+        if know["week_from_sample"] and know["holidays"] is not None:
+            week = knowledge.weekday_profile(panel.values, sample_index,
+                                             knowledge.is_holiday(know["holidays"], sample_index))
+            extra = len(keys) - panel.n_series  # new series: the mean week of the sample
+            week = np.hstack([week, np.repeat(week.mean(1, keepdims=True), extra, 1)])
+        return knowledge.apply(know, values, local(index), keys, sample_index, week)
 
     def _require_fit(self) -> tuple[Panel, Schema]:
         if self.panel is None or self.schema is None:
@@ -316,7 +394,7 @@ class Synthesizer:
         """``[T, G]`` values from ``generator``, constrained and checked for copies."""
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
         if self.knowledge is not None:  # before the rules, so every guarantee still holds
-            values = knowledge.apply(self.knowledge, values, index, keys, self.panel.index)
+            values = self._knowledge_factors(values, index, keys)
         low, high = self._sitting_bounds(keys)
         values = np.clip(values, np.where(np.isnan(low), -np.inf, low),
                          np.where(np.isnan(high), np.inf, high))
@@ -397,7 +475,8 @@ class Synthesizer:
         The directory holds ``model.npz`` (weights, scaling, schema, and the training
         panel used for comparison plots and the copy check: keep it as private as the
         sample itself; arrays and JSON, no pickle, see :mod:`datamime.persist`),
-        ``schema.json`` and ``loss_curve.png``. ``path`` must be new, empty, or hold a
+        ``schema.json``, ``loss_curve.png`` and, with knowledge, ``knowledge.json`` (the
+        knowledge file's content, read back by :meth:`load`). ``path`` must be new, empty, or hold a
         datamime model, whose files are replaced (any other file there is kept); an
         existing file or a folder of other files raises :class:`ModelError`, as does a
         failed write (disk full), which leaves the previous model unchanged.
@@ -421,6 +500,11 @@ class Synthesizer:
         def fill(folder: Path) -> None:
             write_state(state, folder / MODEL_FILE)
             (folder / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
+            if self.knowledge is not None:
+                (folder / KNOWLEDGE_FILE).write_text(json.dumps(
+                    {"source": self.knowledge["source"], "name": self.knowledge["name"],
+                     "knowledge": self.knowledge["raw"]},
+                    indent=2))
             history = getattr(self.generator, "loss_history", None)
             if history:
                 from datamime.plotting import loss_curve
@@ -468,6 +552,15 @@ class Synthesizer:
         windows = state.get("windows")
         self.windows = None if windows is None else ObservationWindows.from_state(windows)
         self.notes = []
+        self.knowledge = None
+        if (path / KNOWLEDGE_FILE).is_file():
+            try:
+                stored = json.loads((path / KNOWLEDGE_FILE).read_text(encoding="utf-8"))
+                self.knowledge = knowledge.parse(stored["knowledge"], stored["source"],
+                                                 stored.get("name"))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ModelError(f"{path / KNOWLEDGE_FILE} cannot be read ({exc}); train "
+                                 "the model again or delete that file") from None
         return self
 
     # ---------------------------------------------------------------- streaming

@@ -50,6 +50,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "no copula": {"copula": False},
     "no profile": {"profile": False},
     "no anchor": {"anchor_days": None},
+    "no time colouring": {"time_colour": 0},
+    "no covariance": {"covariance": False},
 }
 
 # Issue 11, part 3: thresholds for the default model.
@@ -503,7 +505,8 @@ def write_report(out: Path) -> Path:
                   "full: default settings (the runs above); network off: "
                   "`network=False` (Gaussian innovations with the sample's correlation, "
                   "nothing trained); no AR: `ar=False`; no copula: `copula=False`; no "
-                  "profile: `profile=False`; no anchor: `anchor_days=None`.", "",
+                  "profile: `profile=False`; no anchor: `anchor_days=None`; no time colouring: "
+                  "`time_colour=0`; no covariance: `covariance=False`.", "",
                   *ablation_table(agg, aggregate(abl["runs"], "variant"), shown, protos), ""]
     lines += ["## Notes", "", "<!-- notes -->", ""]
     path = out / "REAL.md"

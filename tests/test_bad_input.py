@@ -269,6 +269,20 @@ def test_script_train_into_the_data_folder_deletes_nothing(tmp_path):
     assert _contents(tmp_path) == before
 
 
+def test_script_train_with_model_dir_a_file_prints_one_line(tmp_path):
+    """The reported case ``model_dir=precious.csv``: one line, exit 2, the file untouched."""
+    data = tmp_path / "data.csv"
+    data.write_text(_good_table().to_csv(sep=";", index=False))
+    (tmp_path / "precious.csv").write_text("the user's own table\n")
+    before = _contents(tmp_path)
+    done = _script("train.py", *ROLES, "data.path=data.csv", "model_dir=precious.csv",
+                   cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == ("datamime: error: model_dir=precious.csv is a file, not a folder; "
+                           "give a folder for the model (model_dir=models/mine)\n")
+    assert _contents(tmp_path) == before
+
+
 def _fitted() -> Synthesizer:
     syn = Synthesizer(model="seasonal_bootstrap", seed=0, verbose=False)
     return syn.fit(_good_table(), time="time", groups=["site", "sensor"], value="value")

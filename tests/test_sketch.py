@@ -44,7 +44,8 @@ def hour_means(table: pd.DataFrame, time: str = "date", value: str = "level") ->
 # ------------------------------------------------------------------ the shipped sketch
 def test_shipped_sketch_draws_every_station_and_pollutant():
     table, roles = sketch_table(SHIPPED)
-    assert roles == {"time": "date", "groups": ["station", "pollutant"], "value": "value"}
+    assert roles == {"time": "date", "groups": ["station", "pollutant"], "value": "value",
+                     "knowledge": None}
     assert list(table.columns) == ["station", "pollutant", "date", "value"]
     keys = table[["station", "pollutant"]].drop_duplicates()
     assert len(keys) == 16
@@ -178,7 +179,7 @@ def test_other_frequencies(freq, steps):
 def test_single_series_without_groups():
     sketch = {"series": [{"typical": {6: 5, 18: 15}}]}
     table, roles = sketch_table(sketch)
-    assert roles == {"time": "time", "groups": [], "value": "value"}
+    assert roles == {"time": "time", "groups": [], "value": "value", "knowledge": None}
     assert list(table.columns) == ["time", "value"] and len(table) == 28 * 24
 
 

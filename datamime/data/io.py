@@ -13,11 +13,12 @@ import io
 import os
 import re
 import uuid
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,10 @@ CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 SEPARATORS = (";", ",", "\t", "|")
+# An .xlsx is a zip archive of XML files: one whose members would unpack to more than this
+# is refused before it is opened (a full 1,048,576-row sheet of four columns, time, two keys
+# and a value, unpacks to about 225 MiB).
+EXCEL_MAX_UNPACKED = 256 * 1024 * 1024
 
 # Cells that mean "no value": compared after stripping whitespace, ignoring case. Besides the
 # usual empty / NA / null, the no-data and detection-limit markers of measurement exports
@@ -257,7 +262,39 @@ def _read_csv(path: Path, sep: str | None) -> tuple[pd.DataFrame, TableFormat]:
     return df, TableFormat(sep=sep, kind="csv")
 
 
+def check_workbook(source: str | os.PathLike | IO[bytes], name: str | None = None,
+                   max_unpacked: int = EXCEL_MAX_UNPACKED) -> int:
+    """Refuse an ``.xlsx`` that would unpack to more than ``max_unpacked`` bytes.
+
+    Only the zip directory is read (the sizes it declares for each member), never the
+    members: a zip bomb posing as a workbook is refused in a few kilobytes of memory.
+    A directory can understate the sizes; openpyxl reads members in small pieces, and
+    Python's zip reader stops a piecewise read at the declared size and then fails the
+    member's checksum, so such a file ends as "cannot read" without being inflated whole.
+
+    Returns:
+        The declared unpacked size in bytes.
+
+    Raises:
+        DataError: not a zip archive, or the members add up to more than ``max_unpacked``.
+    """
+    name = name or str(source)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise DataError(f"cannot read {name} as an Excel workbook (it is not an .xlsx zip "
+                        "archive); save it as .xlsx or CSV") from None
+    if total > max_unpacked:
+        raise DataError(f"{name} would unpack to {total / 2**20:,.0f} MiB, more than the "
+                        f"{max_unpacked / 2**20:,.0f} MiB a workbook may take (a zip bomb?); "
+                        "save the sheet as CSV") from None
+    return total
+
+
 def _read_excel(path: Path) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        check_workbook(path)
     try:
         # dtype=object stops pandas from turning text cells such as "0042" into numbers;
         # infer_objects then restores real numeric and date columns.
@@ -387,7 +424,11 @@ def whole_numbers(col: pd.Series, integer: bool) -> pd.Series:
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary file beside ``path``, renamed onto it when the block succeeds.
 
-    The folder is created if needed. On any failure the temporary file is removed and
+    The temporary file is flushed to disk (``fsync``) before the rename, so ``path`` never
+    names half-written bytes, even after a crash or ``kill -9``: it is the old file or the
+    new one (a killed run can leave its ``.NAME.*.tmp`` behind). Concurrent writers each
+    use their own temporary file; the last rename wins, whole. The folder is created if
+    needed. On any failure the temporary file is removed and
     ``path`` is left as it was; an ``OSError`` (disk full, no permission) becomes a
     :class:`DataError` naming ``path``.
     """
@@ -399,7 +440,9 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         yield tmp
+        _fsync(tmp)  # the bytes are on disk before the name points at them
         os.replace(tmp, path)
+        _fsync(path.parent)  # and the rename too (best effort)
     except OSError as exc:
         _remove_quietly(tmp)
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from exc
@@ -494,6 +537,25 @@ def write_csv_lines(fh, columns: list, sep: str) -> None:
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
         first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
         fh.write(memoryview(lines.buffers()[2])[first:last])
+
+
+def _fsync(path: Path) -> None:
+    """Flush ``path`` (a file, or a folder's entries) to disk; a folder that cannot be
+    opened or synced (some file systems) is skipped, a file that cannot be is an error."""
+    folder = path.is_dir()
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if folder else 0))
+    except OSError:
+        if folder:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not folder:
+            raise
+    finally:
+        os.close(fd)
 
 
 def _remove_quietly(path: Path) -> None:

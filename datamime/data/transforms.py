@@ -144,6 +144,7 @@ class SeasonalProfile:
     periods: list[str]
     table: np.ndarray  # [P, G]
     weekly: np.ndarray | None = None  # [7, G] day-of-week offsets, sub-daily data over 2+ weeks
+    shapes: np.ndarray | None = None  # [7, P, G] day-of-week shapes (what is left of weekly)
 
     @classmethod
     def fit(
@@ -152,8 +153,8 @@ class SeasonalProfile:
     ) -> SeasonalProfile:
         """Fit on standardised ``[T, G]`` values (NaN gaps allowed).
 
-        The raw mean at each position is smoothed with its neighbours (a circular
-        1-2-1 kernel) and shrunk by how much of its spread sampling noise explains
+        The raw mean at each hour of the day is smoothed with its neighbours (a circular
+        1-2-1 kernel; days of the week are not: a Sunday is not half a Monday) and shrunk by how much of its spread sampling noise explains
         (empirical Bayes): three days of a noisy series give a flat profile, three days
         of a strong cycle keep it. The shrinkage target is 0, or with ``shared > 0`` each
         series' part on the ``shared`` daily shapes the series have most in common (see
@@ -170,16 +171,16 @@ class SeasonalProfile:
         means = (onehot.T @ np.nan_to_num(z)) / np.maximum(counts, 1)
         ok = counts >= min_cycles
         means = np.where(ok, means, 0.0)
-        if n >= 6:  # smooth within the cycle
-            means = 0.25 * np.roll(means, 1, 0) + 0.5 * means + 0.25 * np.roll(means, -1, 0)
-            means = np.where(ok, means, 0.0)
+        smooth = "day" in periods and n >= 6  # hours of a day; never the days of a week
+        if smooth:
+            means = _smooth(means, ok)
         resid = np.where(seen, z - means[phase], np.nan)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no profile
             noise = np.nan_to_num(np.nanvar(resid, axis=0))  # [G]
             n_eff = np.maximum(np.nanmean(np.where(ok, counts, np.nan), axis=0), 1.0)
             n_eff = np.nan_to_num(n_eff, nan=1.0)
-        smoothing = 0.375 if n >= 6 else 1.0  # variance kept by the 1-2-1 kernel
+        smoothing = 0.375 if smooth else 1.0  # variance kept by the 1-2-1 kernel
         noise_var = smoothing * noise / n_eff
         target = np.zeros_like(means)
         if shrink and 0 < shared < min(n, means.shape[1]):
@@ -190,18 +191,24 @@ class SeasonalProfile:
         signal = np.maximum(spread - noise_var, 0.0)
         factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
         table = target + dev * factor if shrink else means
-        weekly = None
+        weekly = shapes = None
         if "day" in periods and "week" in periods:  # weekdays and weekends differ as well
             rest = np.where(seen, z - table[phase], np.nan)
             weekly = _weekly_offsets(rest, index, shrink)
-        return cls(freq=freq, periods=list(periods), table=table, weekly=weekly)
+            dow = pd.DatetimeIndex(index).day_of_week.to_numpy()
+            if shrink and n >= 6:
+                shapes = _weekday_shapes(rest - weekly[dow], dow * n + phase, n, min_cycles)
+        return cls(freq=freq, periods=list(periods), table=table, weekly=weekly, shapes=shapes)
 
     def at(self, index: pd.DatetimeIndex) -> np.ndarray:
         """``[T, G]`` profile values on ``index``."""
         phase, _ = _phase(index, self.freq, self.periods)
         out = self.table[phase]
+        dow = pd.DatetimeIndex(index).day_of_week.to_numpy()
         if self.weekly is not None:
-            out = out + self.weekly[pd.DatetimeIndex(index).day_of_week.to_numpy()]
+            out = out + self.weekly[dow]
+        if self.shapes is not None:
+            out = out + self.shapes[dow, phase]
         return out
 
     def mixed(self, w: np.ndarray) -> SeasonalProfile:
@@ -209,20 +216,67 @@ class SeasonalProfile:
         (new series, see :meth:`DeepGenerator.derive`): the daily table and the
         day-of-week offsets alike."""
         weekly = None if self.weekly is None else self.weekly @ w.T
+        shapes = None if self.shapes is None else self.shapes @ w.T
         return SeasonalProfile(freq=self.freq, periods=list(self.periods),
-                               table=self.table @ w.T, weekly=weekly)
+                               table=self.table @ w.T, weekly=weekly, shapes=shapes)
 
     def get_state(self) -> dict[str, Any]:
         state = {"freq": self.freq, "periods": self.periods, "table": np.asarray(self.table)}
         if self.weekly is not None:
             state["weekly"] = np.asarray(self.weekly)
+        if self.shapes is not None:
+            state["shapes"] = np.asarray(self.shapes)
         return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeasonalProfile:
-        weekly = state.get("weekly")
+        weekly, shapes = state.get("weekly"), state.get("shapes")
         return cls(freq=state["freq"], periods=list(state["periods"]), table=np.asarray(state["table"]),
-                   weekly=None if weekly is None else np.asarray(weekly))
+                   weekly=None if weekly is None else np.asarray(weekly),
+                   shapes=None if shapes is None else np.asarray(shapes))
+
+
+def _smooth(means: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Circular 1-2-1 smoothing of ``[P, G]`` means over the observed positions ``ok`` only.
+
+    Positions a series never reports (a shop's closed hours) are left out of their
+    neighbours' average rather than counted as 0: with them in, the first and last open
+    hours were pulled a quarter of the way to the series mean (a weak, late morning
+    rise). Unobserved positions stay 0.
+    """
+    w = ok.astype(np.float64)
+    x = np.where(ok, means, 0.0)
+    num = 0.25 * np.roll(x, 1, 0) + 0.5 * x + 0.25 * np.roll(x, -1, 0)
+    den = 0.25 * np.roll(w, 1, 0) + 0.5 * w + 0.25 * np.roll(w, -1, 0)
+    return np.where(ok, num / np.maximum(den, 1e-12), 0.0)
+
+
+def _weekday_shapes(x: np.ndarray, slot: np.ndarray, n: int, min_cycles: int) -> np.ndarray:
+    """``[7, P, G]``: each weekday's own daily shape, beyond the common daily profile and
+    its day offset (``x``: ``[T, G]`` what is left of them, NaN gaps; ``slot``: weekday
+    times ``P`` plus position of the day, ``[T]``).
+
+    Each weekday's shape is smoothed like the daily profile and shrunk by how much of
+    its spread sampling noise explains: six Sundays of a strong pattern keep their own
+    shape (electricity demand has no morning peak at the weekend), three weeks of noise
+    give none. Positions seen fewer than ``min_cycles`` times get 0.
+    """
+    seen = np.isfinite(x)
+    onehot = np.zeros((len(slot), 7 * n))
+    onehot[np.arange(len(slot)), slot] = 1.0
+    counts = (onehot.T @ seen).reshape(7, n, -1)  # [7, P, G]
+    means = (onehot.T @ np.where(seen, x, 0.0)).reshape(7, n, -1) / np.maximum(counts, 1)
+    ok = counts >= min_cycles
+    means = np.stack([_smooth(m, o) for m, o in zip(means, ok, strict=True)])
+    resid = np.where(seen, x - means.reshape(7 * n, -1)[slot], np.nan)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        noise = np.nan_to_num(np.nanvar(resid, axis=0))  # [G]
+        n_eff = np.nan_to_num(np.nanmean(np.where(ok, counts, np.nan), axis=1), nan=1.0)  # [7, G]
+    noise_var = 0.375 * noise / np.maximum(n_eff, 1.0)  # the 1-2-1 kernel keeps 0.375
+    signal = np.maximum(means.var(axis=1) - noise_var, 0.0)
+    factor = np.where(signal > 0, signal / np.maximum(signal + noise_var, 1e-12), 0.0)
+    return means * factor[:, None, :]
 
 
 def _shared_shapes(means: np.ndarray, noise_var: np.ndarray, coef_noise: np.ndarray,
@@ -460,14 +514,18 @@ class InnovationPrior:
 TINY_STEPS = 48
 
 
-def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int) -> list[str]:
+def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int,
+                  filled: dict[str, str] | None = None) -> list[str]:
     """What a sample this short cannot tell, as sentences for a warning (empty: nothing).
 
     Args:
         index: the sample's time grid.
         freq: its frequency alias.
         n_observed: observations per series (median over series).
+        filled: cycles (``"week"``, ``"year"``) a knowledge file gives
+            (:mod:`datamime.knowledge`, which says so): not listed as missing.
     """
+    filled = filled or {}
     step = pd.tseries.frequencies.to_offset(freq)
     try:
         step_td = pd.Timedelta(step)
@@ -478,7 +536,7 @@ def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int) -> list[s
         span = index[-1] - index[0] + step_td
         learnable = learnable_periods(index, freq)
         missing = [(name, need) for name, (length, need) in PERIODS.items()
-                   if step_td < length and name not in learnable]
+                   if step_td < length and name not in learnable and name not in filled]
         if missing:
             cycles = " or ".join(f"a {_ADJECTIVE[n]} cycle (needs {_span_words(need)})"
                                  for n, need in missing)

@@ -34,6 +34,7 @@ from datamime.data.transforms import (
 )
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
+from datamime.models.recolour import TimeColouring, colouring
 from datamime.series import SeriesPlan
 
 if TYPE_CHECKING:
@@ -101,59 +102,6 @@ def torch_threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _sqrt_psd(c: np.ndarray, inverse: bool = False) -> np.ndarray:
-    vals, vecs = np.linalg.eigh((c + c.T) / 2)
-    vals = np.maximum(vals, 1e-6 * max(float(vals.max()), 1e-12))
-    return (vecs * (vals ** (-0.5 if inverse else 0.5))) @ vecs.T
-
-
-def shrunk_covariance(x: np.ndarray) -> np.ndarray:
-    """``[G, G]`` covariance of ``[T, G]`` centred values with NaN gaps, shrunk towards
-    its diagonal (the Schafer-Strimmer intensity) (a few days of many series give a
-    sample covariance far noisier than the series' links).
-
-    Gaps are filled with 0 (the mean) and each entry rescaled by the pairs it saw.
-    """
-    seen = np.isfinite(x).astype(np.float64)
-    filled = np.where(seen > 0, x, 0.0)
-    pairs = np.maximum(seen.T @ seen, 1.0)
-    cov = (filled.T @ filled) / pairs
-    g = cov.shape[0]
-    if g == 1:
-        return cov
-    # Schafer & Strimmer (2005), "A shrinkage approach to large-scale covariance matrix
-    # estimation", target D (the diagonal): intensity = the off-diagonal entries' sampling
-    # variances over their squared mass.
-    if len(x) * g * g <= 5_000_000:
-        prod = filled[:, :, None] * filled[:, None, :]  # [T, G, G]
-        var = ((prod - cov) ** 2 * (seen[:, :, None] * seen[:, None, :])).sum(0) / pairs**2
-    else:  # large panels: the Gaussian approximation of the entries' variances
-        d = np.diag(cov)
-        var = (np.outer(d, d) + cov**2) / pairs
-    off = ~np.eye(g, dtype=bool)
-    mass = (cov[off] ** 2).sum()
-    lam = 1.0 if mass <= 0 else float(np.clip(var[off].sum() / mass, 0.0, 1.0))
-    out = (1 - lam) * cov
-    out[np.diag_indices(g)] = np.diag(cov)
-    return out
-
-
-def colouring(target: np.ndarray, draws: np.ndarray) -> np.ndarray:
-    """``[G, G]`` linear map ``M`` such that ``draws @ M.T`` has the shrunk covariance of
-    ``target`` (both ``[T, G]``, NaN gaps allowed in ``target``).
-
-    The network learns each series' dynamics well but, from a few days, only part of
-    how strongly series move together; a per-series AR(1) filter then lets series with
-    nearly independent innovations wander apart for days (three nearby weather
-    stations came out up to 15 degrees apart). ``M = C_t^(1/2) C_d^(-1/2)`` (symmetric
-    square roots) keeps the network's draws and gives them the sample's covariance.
-    """
-    d = draws - draws.mean(axis=0)
-    t = target - np.nanmean(target, axis=0)
-    c_t, c_d = shrunk_covariance(t), np.cov(d, rowvar=False).reshape(d.shape[1], d.shape[1])
-    return _sqrt_psd(c_t) @ _sqrt_psd(c_d, inverse=True)
-
-
 def _copula_inverse(copula: MarginalCopula, s: np.ndarray) -> np.ndarray:
     """:meth:`MarginalCopula.inverse` with a numpy normal CDF instead of scipy's.
 
@@ -195,6 +143,8 @@ class DeepGenerator:
         covariance: the network's draws (normal scores) are mapped linearly so that their
             cross-series covariance is the sample's, shrunk (see :func:`colouring`):
             series that move together in the sample keep doing so over long ranges.
+        time_colour: the network's draws keep each series' sample autocorrelation, up to
+            this many lags (see :class:`~datamime.models.recolour.TimeColouring`); 0: off.
         network: False replaces the trained network by Gaussian innovations with the
             sample's own cross-series correlation (the rest of the chain kept): the
             ablation baseline that shows what the network adds; nothing is trained.
@@ -227,6 +177,7 @@ class DeepGenerator:
         margin: float | None = 0.25,
         anchor_days: float | None = 7.0,
         covariance: bool = True,
+        time_colour: int = 24,
         network: bool = True,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
@@ -245,6 +196,8 @@ class DeepGenerator:
         self.margin, self.anchor_days = margin, anchor_days
         self.network, self.use_covariance = network, covariance
         self.colour: np.ndarray | None = None  # [G, G], see colouring()
+        self.time_order = int(time_colour)
+        self.time_colour: TimeColouring | None = None
         self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
         self.sample_steps: int | None = None
         self.cpu_threads = cpu_threads
@@ -324,8 +277,12 @@ class DeepGenerator:
         self.net_kwargs = {**kwargs, "cardinalities": [len(v) for v in self.categories.values()],
                            "n_calendar": cal.shape[1]}
         self.bias = np.zeros(panel.n_series)
-        if not self.network:
+        if not self.network:  # the ablation keeps every map but the network itself
             self.weights, self.loss_history = {}, []
+            if self.time_order > 0 and self.copula is not None:
+                draws = self.prior.draw(self._calibration_index(panel.index[0]).size,
+                                        self.seed + 1)
+                self.time_colour = TimeColouring.fit(z, draws, self.time_order)
             return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
@@ -351,8 +308,13 @@ class DeepGenerator:
                         for k, v in self._net.state_dict().items()}
         sampler(self.net_class, self.weights)  # fail now, not at sampling, for an unknown net
         self.loss_history = history.values
-        if self.use_covariance and panel.n_series <= MAX_COLOUR_SERIES:
-            self.colour = colouring(z, self._scores(panel.index[0], self.seed + 1))
+        if self.time_order > 0 or self.use_covariance:
+            draws = self._scores(panel.index[0], self.seed + 1)
+            if self.time_order > 0:
+                self.time_colour = TimeColouring.fit(z, draws, self.time_order)
+                draws = self.time_colour.apply(draws)
+            if self.use_covariance and panel.n_series <= MAX_COLOUR_SERIES:
+                self.colour = colouring(z, draws)
         if self.use_ar and self.prior is None:
             self.bias = self._calibrate(panel.index[0], self.seed + 1)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
@@ -394,8 +356,10 @@ class DeepGenerator:
         chunks are innovations; the AR filter that gives the level runs over the whole
         concatenated range, so the level has no seam.
         """
-        if self.prior is not None:  # tiny sample: see InnovationPrior
+        if self.prior is not None:  # tiny sample or network off: see InnovationPrior
             s = self.prior.draw(len(index), seed)
+            if self.time_colour is not None:
+                s = self.time_colour.apply(s)
             e = self.copula.inverse(s) if self.copula is not None else s
             return e * self.prior.scale
         n, chunk, burn = len(index), self._chunk_steps(), self.window_
@@ -413,17 +377,20 @@ class DeepGenerator:
         e = net.sample(cal, self.codes, burn_in=burn, limit=self.limit,
                        rng=np.random.default_rng(seed))
         e = e.reshape(-1, e.shape[-1])[:n].astype(np.float64)
+        if self.time_colour is not None:
+            e = self.time_colour.apply(e)
         if self.colour is not None:
             e = e @ self.colour.T
         return _copula_inverse(self.copula, e) if self.copula is not None else e
 
     def _scores(self, start: pd.Timestamp, seed: int) -> np.ndarray:
         """``[T, G]`` draws of a long free run of the network, before any mapping."""
-        colour, copula, self.colour, self.copula = self.colour, self.copula, None, None
+        maps = self.colour, self.time_colour, self.copula
+        self.colour = self.time_colour = self.copula = None
         try:
             return self._innovations(self._calibration_index(start), seed)
         finally:
-            self.colour, self.copula = colour, copula
+            self.colour, self.time_colour, self.copula = maps
 
     def _calibration_index(self, start: pd.Timestamp) -> pd.DatetimeIndex:
         steps = max(2000, 20 * self.window_)
@@ -534,6 +501,9 @@ class DeepGenerator:
             n_new = plan.n_series
             out.colour = np.block([[self.colour, np.zeros((g, n_new))],
                                    [np.zeros((n_new, g)), np.eye(n_new)]])
+        if self.time_colour is not None:  # new series: their peers' filters, mixed
+            tc = self.time_colour
+            out.time_colour = TimeColouring(gen=w @ tc.gen, real=w @ tc.real, gain=w @ tc.gain)
         if self.bounds is not None:
             out.bounds = np.stack([mix(self.bounds[0]), mix(self.bounds[1])])
         out.weights, out._net = dict(self.weights), None
@@ -574,6 +544,7 @@ class DeepGenerator:
             "prior": None if self.prior is None else self.prior.get_state(),
             "bounds": self.bounds, "margin": self.margin, "anchor_days": self.anchor_days,
             "sample_steps": self.sample_steps, "network": self.network, "colour": self.colour,
+            "time_colour": None if self.time_colour is None else self.time_colour.get_state(),
         }
 
     @classmethod
@@ -603,4 +574,7 @@ class DeepGenerator:
         colour = state.get("colour")  # absent from models saved before it existed
         self.colour = None if colour is None else np.asarray(colour, dtype=np.float64)
         self.use_covariance = self.colour is not None
+        tc = state.get("time_colour")  # absent from models saved before it existed
+        self.time_colour = None if tc is None else TimeColouring.from_state(tc)
+        self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
         return self

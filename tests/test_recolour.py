@@ -1,0 +1,89 @@
+"""The linear maps on the network's draws, and the profile's weekday shapes, on known answers."""
+
+import numpy as np
+import pandas as pd
+
+from datamime.data.transforms import SeasonalProfile
+from datamime.fidelity import mode_share
+from datamime.models.recolour import TimeColouring, fit_ar
+
+
+def _ar(coef, n, seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    x = np.zeros(n + 200)
+    for t in range(len(coef), len(x)):
+        x[t] = sum(c * x[t - 1 - k] for k, c in enumerate(coef)) + scale * rng.standard_normal()
+    return x[200:]
+
+
+def _acf(x, lag):
+    return float(np.corrcoef(x[:-lag], x[lag:])[0, 1])
+
+
+def test_fit_ar_recovers_a_known_process_and_its_order():
+    x = _ar([0.6, 0.25], 20_000, 0, scale=0.5)
+    coef, var = fit_ar(x, 2)
+    assert np.allclose(coef, [0.6, 0.25], atol=0.03) and abs(var - 0.25) < 0.02
+    coef, _ = fit_ar(x, 12, select=True)  # AIC: the two lags, the rest near 0 or left out
+    assert 2 <= coef.size < 12 and np.allclose(coef[:2], [0.6, 0.25], atol=0.05)
+    assert np.abs(coef[2:]).max(initial=0.0) < 0.05
+
+
+def test_fit_ar_makes_an_explosive_fit_stable_and_skips_gaps():
+    x = np.cumsum(np.ones(300))  # a trend: least squares gives a unit root
+    coef, _ = fit_ar(x, 1)
+    assert abs(coef[0]) <= 0.97 + 1e-9
+    y = _ar([0.8], 4000, 1)
+    y[::7] = np.nan  # rows touching a gap are left out, not read as zeros
+    coef, _ = fit_ar(y, 1)
+    assert abs(coef[0] - 0.8) < 0.05
+
+
+def test_time_colouring_gives_draws_the_samples_memory_and_spread():
+    sample = _ar([0.9], 3000, 2, scale=0.3)[:, None]  # the sample's scores
+    draws = _ar([0.3, 0.3, 0.2], 20_000, 3, scale=2.0)[:, None]  # a free run, wrong memory
+    tc = TimeColouring.fit(sample, draws, order=6)
+    out = tc.apply(_ar([0.3, 0.3, 0.2], 20_000, 4, scale=2.0)[:, None])[500:, 0]
+    for lag in (1, 2, 5):
+        assert abs(_acf(out, lag) - _acf(sample[:, 0], lag)) < 0.05
+    assert abs(out.std() / sample.std() - 1) < 0.1
+    back = TimeColouring.from_state(tc.get_state())
+    assert np.array_equal(back.apply(draws[:50]), tc.apply(draws[:50]))
+
+
+def _demand(weeks, sunday_shape, seed=0):
+    """Half-hourly series: a daily curve, Sundays with their own (or the same) curve."""
+    index = pd.date_range("2024-01-01", periods=weeks * 7 * 48, freq="30min")
+    hour = (index.hour + index.minute / 60).to_numpy()
+    weekday = np.sin(2 * np.pi * (hour - 6) / 24)
+    sunday = np.cos(2 * np.pi * hour / 24) if sunday_shape else weekday
+    x = np.where(index.day_of_week == 6, sunday, weekday)
+    noise = 0.1 * np.random.default_rng(seed).standard_normal(len(index))
+    return index, (x + noise)[:, None]
+
+
+def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():
+    index, z = _demand(6, sunday_shape=True)
+    prof = SeasonalProfile.fit(z, index, "30min", ["day", "week"], shared=0)
+    fitted = prof.at(index)
+    sundays = index.day_of_week == 6
+    assert np.sqrt(np.mean((fitted[sundays] - z[sundays]) ** 2)) < 0.2  # noise is 0.1
+    index, z = _demand(6, sunday_shape=False)
+    prof = SeasonalProfile.fit(z, index, "30min", ["day", "week"], shared=0)
+    assert np.abs(prof.shapes).max() < 0.1  # all days alike: no weekday shape
+    mixed = prof.mixed(np.array([[0.5]]))  # new series scale the shapes too
+    assert np.allclose(mixed.shapes, 0.5 * prof.shapes)
+
+
+def test_profile_smoothing_ignores_hours_a_series_never_reports():
+    index = pd.date_range("2024-01-01", periods=21 * 24, freq="h")
+    z = np.where((index.hour >= 8) & (index.hour < 17), 1.0, np.nan)[:, None]
+    z[index.hour == 8] = 3.0  # a strong first hour of the day
+    prof = SeasonalProfile.fit(z, index, "h", ["day"], shrink=False)
+    # 1-2-1 over the open hours only: (2*3 + 1) / 3, not (0 + 2*3 + 1) / 4
+    assert abs(prof.table[8, 0] - 7 / 3) < 1e-9
+
+
+def test_mode_share_flags_days_of_one_value():
+    days = np.array([[0, 0, 0, 0, 0, 0, 0, 1.0], [0, 1, 2, 3, 4, 5, 6, 7.0]])
+    assert np.allclose(mode_share(days), [7 / 8, 1 / 8])
