@@ -79,6 +79,7 @@ def sample_partitioned(
     end: Any = None, seed: int | None = None, integer: bool | str | None = "auto",
     positive: bool | str | None = "auto", closed: str = "drop", combinations: bool = False,
     new_groups: int = 0, privacy: str = "warn", trainer: dict[str, Any] | None = None,
+    bounds: Any = None,
 ) -> list[Path]:
     """Generate the range in ``parts`` parts across Lightning processes, one file per part.
 
@@ -87,7 +88,8 @@ def sample_partitioned(
         folder: output folder (created); its ``part-*.parquet`` files are replaced.
         parts: number of consecutive ranges (at least the number of processes).
         length, start, end, seed, integer, positive, closed, combinations, new_groups,
-            privacy: as :meth:`Synthesizer.sample` (the copy check runs on each part).
+            privacy, bounds: as :meth:`Synthesizer.sample` (the copy check runs on each
+            part).
         trainer: ``lightning.pytorch.Trainer`` keyword arguments (``accelerator``,
             ``devices``, ``num_nodes``, ``strategy``).
 
@@ -100,7 +102,8 @@ def sample_partitioned(
                             f"got {parts}")
     seed = syn.seed if seed is None else seed
     options = {"seed": seed, "integer": integer, "positive": positive, "closed": closed,
-               "combinations": combinations, "new_groups": new_groups, "privacy": privacy}
+               "combinations": combinations, "new_groups": new_groups, "privacy": privacy,
+               "bounds": bounds}
     syn.generate(index=index[:1], **{**options, "privacy": "off"})  # bad options: now
     folder = Path(folder)
     if folder.suffix.lower() in {".csv", ".parquet"} or folder.is_file():

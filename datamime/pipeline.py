@@ -302,6 +302,17 @@ def _new_folders(path: Path) -> list[Path]:
     return missing
 
 
+def stated_bounds(cfg: DictConfig) -> Any:
+    """``cfg.bounds`` as plain lists and dicts (checked when sampling)."""
+    value = cfg.get("bounds")
+    if value is None or isinstance(value, (int, float, str, bool)):
+        if value is not None:
+            raise DataError(f"bounds={value!r}: give [low, high] or {{label: [low, high]}}, "
+                            "e.g. 'bounds={humidity:[0,100]}'")
+        return None
+    return OmegaConf.to_container(value, resolve=True)
+
+
 def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Generate from the model in ``cfg.model_dir`` and write ``cfg.out`` (+ a PNG).
 
@@ -325,7 +336,8 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
                        integer=cfg.integer, positive=cfg.positive,
                        closed=cfg.get("closed", "drop"),
                        combinations=cfg.get("combinations", False),
-                       new_groups=cfg.get("new_groups", 0), privacy=privacy)
+                       new_groups=cfg.get("new_groups", 0), privacy=privacy,
+                       bounds=stated_bounds(cfg))
     sample_seconds = time.perf_counter() - start
     objects: dict[str, Any] = {"synthesizer": syn, "generated": gen, "out": out,
                                "privacy": syn.last_privacy}

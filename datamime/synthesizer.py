@@ -295,6 +295,7 @@ class Synthesizer:
         combinations: bool = False,
         new_groups: int = 0,
         privacy: str = "warn",
+        bounds: Any = None,
     ) -> pd.DataFrame:
         """Generate every series of the sample on a new date range.
 
@@ -316,6 +317,11 @@ class Synthesizer:
                 generated days checked copy a day of the sample, ``"refuse"`` raises
                 :class:`SamplingError` instead, ``"off"`` skips it. The report is kept
                 in :attr:`last_privacy`.
+            bounds: bounds that hold exactly: ``[low, high]`` for every series, or
+                ``{label: [low, high]}`` per value of an identifying column (a value
+                column's name when several were learned together): ``{"humidity":
+                [0, 100]}``; null for an open side (see
+                :func:`datamime.constraints.stated_bounds`).
 
         Returns:
             A long table with the sample's column names (group columns, time, value),
@@ -327,7 +333,7 @@ class Synthesizer:
                 ``privacy="refuse"``.
         """
         return self.generate(length, start, end, seed, integer, positive, closed,
-                             combinations, new_groups, privacy).table()
+                             combinations, new_groups, privacy, bounds=bounds).table()
 
     def generate(
         self,
@@ -343,6 +349,7 @@ class Synthesizer:
         privacy: str = "warn",
         index: pd.DatetimeIndex | None = None,
         draw_seed: int | None = None,
+        bounds: Any = None,
     ) -> Generated:
         """Draw as :meth:`sample` (same arguments), without laying out the table.
 
@@ -371,7 +378,11 @@ class Synthesizer:
             generator = generator.derive(extra)
             keys = pd.concat([panel.keys.astype(str), extra.keys], ignore_index=True)
         draw = seed if draw_seed is None else draw_seed
-        values = self._draw(generator, index, draw, rules, blocks, keys, privacy)
+        try:
+            stated = C.stated_bounds(bounds, keys)
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from None
+        values = self._draw(generator, index, draw, rules, blocks, keys, privacy, stated)
         open_ = None
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
             open_ = self.windows.open_at(index)  # new series: open at every hour
@@ -390,20 +401,28 @@ class Synthesizer:
         return output_rules.resolve(self.panel, self.schema, integer, positive)
 
     def _draw(self, generator: Generator, index: pd.DatetimeIndex, seed: int, rules: list,
-              blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str) -> np.ndarray:
-        """``[T, G]`` values from ``generator``, constrained and checked for copies."""
+              blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str,
+              stated: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """``[T, G]`` values from ``generator``, constrained and checked for copies;
+        ``stated``: ``[G]`` low / high bounds the user gave (see
+        :func:`datamime.constraints.stated_bounds`), held exactly."""
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
         if self.knowledge is not None:  # before the rules, so every guarantee still holds
             values = self._knowledge_factors(values, index, keys)
         low, high = self._sitting_bounds(keys)
         values = np.clip(values, np.where(np.isnan(low), -np.inf, low),
                          np.where(np.isnan(high), np.inf, high))
+        values = C.clip_stated(values, stated)
         if blocks is None:
             values = C.apply(values, rules)
+            whole = np.full(values.shape[1], output_rules.whole(rules))
         else:  # several value columns: each keeps its own constraints
             variable = keys[self.schema.variable].astype(str).to_numpy()
+            whole = np.zeros(values.shape[1], dtype=bool)
             for name, block_rules in blocks.items():
                 values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
+                whole[variable == name] = output_rules.whole(block_rules)
+        values = C.clip_stated(values, stated, whole)  # rounding may not step past them
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
         if privacy != "off":
@@ -578,6 +597,7 @@ class Synthesizer:
         new_groups: int = 0,
         privacy: str = "warn",
         escape: bool | None = None,
+        bounds: Any = None,
     ) -> Generated:
         """Generate as :meth:`sample` and write the same rows to ``path``.
 
@@ -593,7 +613,7 @@ class Synthesizer:
         from datamime.output.writers import OutputFormat, write
 
         generated = self.generate(length, start, end, seed, integer, positive, closed,
-                                  combinations, new_groups, privacy)
+                                  combinations, new_groups, privacy, bounds=bounds)
         write(generated, path, OutputFormat.from_schema(self.schema), escape=escape)
         return generated
 

@@ -16,6 +16,7 @@ def generate(cfg: DictConfig) -> list:
                                positive=cfg.positive, closed=cfg.closed,
                                combinations=cfg.combinations, new_groups=cfg.new_groups,
                                privacy=pipeline.privacy_mode(cfg),
+                               bounds=pipeline.stated_bounds(cfg),
                                trainer=OmegaConf.to_container(cfg.trainer, resolve=True))
     from datamime.distributed import global_rank
 
