@@ -44,10 +44,11 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 from datamime.data.example import build_example
-from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table, write_table
+from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema, guess_roles, prepare
 from datamime.errors import DataError, DatamimeError, SamplingError
+from datamime.output import Generated, OutputFormat, write
 from datamime.synthesizer import MODELS, Synthesizer
 
 APP_TITLE = "datamime"
@@ -402,12 +403,14 @@ def progress_callback(bar: Any, total: int) -> Any:
     return StreamlitProgress()
 
 
-def table_bytes(table: pd.DataFrame, schema: Schema, ext: str = ".csv") -> bytes:
-    """The generated table as a file in the sample's format (``.csv``) or ``.parquet``.
+def table_bytes(generated: Generated, schema: Schema, ext: str = ".csv") -> bytes:
+    """The generated rows as a file in the sample's format (``.csv``) or ``.parquet``,
+    written by the output stage (:func:`datamime.output.write`) as the scripts write it.
 
     Downloads are opened in spreadsheets: cells that would run as formulas are escaped."""
     with tempfile.TemporaryDirectory(prefix="datamime-out-") as tmp:
-        path = write_table(table, Path(tmp) / f"synthetic{ext}", schema, escape=ext != ".parquet")
+        path = Path(tmp) / f"synthetic{ext}"
+        write(generated, path, OutputFormat.from_schema(schema), escape=ext != ".parquet")
         return path.read_bytes()
 
 
@@ -857,18 +860,21 @@ def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | N
     syn.use_knowledge(settings.get("knowledge"), say=False)
     started = time.perf_counter()
     with st.spinner(f"Generating {rows:,} rows..."):
-        table = syn.sample(length=settings["length"], start=settings["start"],
-                           end=settings["end"], **options)
+        generated = syn.generate(length=settings["length"], start=settings["start"],
+                                 end=settings["end"], **options)
+        table = generated.table()
     seconds = time.perf_counter() - started
     with st.spinner("Comparing a draw over the sample's own dates with the sample..."):
         from datamime.evaluate import evaluate
 
-        same_range = syn.sample(start=panel.index[0], length=panel.n_steps, **options)
-        metrics = evaluate(panel, syn.to_panel(same_range), seed=settings["seed"])
+        same = syn.generate(start=panel.index[0], length=panel.n_steps, **options)
+        metrics = evaluate(panel, Panel(values=same.masked()[:, : panel.n_series],
+                                        index=same.index, keys=panel.keys, freq=panel.freq),
+                           seed=settings["seed"])
     stem = Path(name).stem or "table"
-    return {"table": table, "seconds": seconds, "metrics": metrics,
-            "csv": table_bytes(table, schema, ".csv"),
-            "parquet": table_bytes(table, schema, ".parquet"),
+    return {"table": table, "generated": generated, "seconds": seconds, "metrics": metrics,
+            "csv": table_bytes(generated, schema, ".csv"),
+            "parquet": table_bytes(generated, schema, ".parquet"),
             "csv_name": f"{stem}_synthetic.csv", "parquet_name": f"{stem}_synthetic.parquet"}
 
 
@@ -896,12 +902,12 @@ def _result(syn: Synthesizer, result: dict, entry: dict) -> None:
                            format_func=lambda i: labels[i], key="compare_series",
                            max_selections=12)
     if picks:
-        from datamime.plotting import compare_series
+        from datamime.preview import preview_png
 
-        gen = syn.to_panel(table)
-        fig = compare_series(panel.index, panel.values[:, picks], gen.index,
-                             gen.values[:, picks], [labels[i] for i in picks], n=len(picks))
-        st.image(figure_png(fig), width="stretch")
+        gen = result["generated"]
+        st.image(preview_png(panel.index, panel.values[:, picks], gen.index,
+                             gen.masked()[:, picks], [labels[i] for i in picks],
+                             n=len(picks)), width="stretch")
 
     st.subheader("How close is it?")
     st.caption("A second draw over the sample's own dates, compared with the sample series "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+import pandas as pd
 
 
 class Constraint(Protocol):
@@ -58,15 +60,68 @@ def decimals(values: np.ndarray) -> int | None:
     return None
 
 
-@dataclass(frozen=True)
-class Bounds:
-    """Clips values into ``[low, high]`` (either side may be None)."""
+def _pair(value: Any, where: str) -> tuple[float, float]:
+    """``[low, high]`` (either may be null) -> floats, -inf / inf for an open side."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"bounds{where}: give [low, high] (null for an open side), "
+                         f"got {value!r}")
+    out = []
+    for side, v, open_ in zip(("low", "high"), value, (-np.inf, np.inf), strict=True):
+        if v is None:
+            out.append(open_)
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v):
+            raise ValueError(f"bounds{where}: {side} must be a number or null, got {v!r}")
+        else:
+            out.append(float(v))
+    if out[0] > out[1]:
+        raise ValueError(f"bounds{where}: low {out[0]:g} is above high {out[1]:g}")
+    return out[0], out[1]
 
-    low: float | None = None
-    high: float | None = None
 
-    def __call__(self, values: np.ndarray) -> np.ndarray:
-        return np.clip(values, self.low, self.high)
+def stated_bounds(spec: Any, keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """``[G]`` low / high bounds the user states, for the series ``keys`` (``[G, C]``).
+
+    ``spec``: None (none); ``[low, high]`` for every series; or ``{label: [low, high]}``
+    where a label is a value of any identifying column (a value column's name in the
+    wide layout, ``humidity``; a pollutant, ``O3``). A series matching several labels
+    gets all their bounds at once (the narrowest); either side may be null (open).
+
+    Raises:
+        ValueError: a malformed pair, or a label no series has.
+    """
+    if spec is None:
+        return None
+    g = len(keys)
+    low, high = np.full(g, -np.inf), np.full(g, np.inf)
+    if not isinstance(spec, Mapping):
+        lo, hi = _pair(spec, "")
+        return np.full(g, lo), np.full(g, hi)
+    labels = keys.astype(str).to_numpy()  # [G, C]
+    for label, pair in spec.items():
+        lo, hi = _pair(pair, f".{label}")
+        hit = (labels == str(label)).any(axis=1) if labels.size else np.zeros(g, bool)
+        if not hit.any():
+            known = sorted({v for col in labels.T for v in col})[:8]
+            raise ValueError(f"bounds.{label}: no series has the value {label!r} "
+                             f"(values: {', '.join(known) or 'none: one series'}; "
+                             "or give [low, high] for every series)")
+        low[hit], high[hit] = np.maximum(low[hit], lo), np.minimum(high[hit], hi)
+    if (low > high).any():
+        raise ValueError("bounds: the bounds given to one series do not overlap")
+    return low, high
+
+
+def clip_stated(values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None,
+                whole: np.ndarray | None = None) -> np.ndarray:
+    """``[T, G]`` values within the stated ``bounds``; series marked ``whole`` (``[G]``)
+    within the whole numbers inside them (a bound of 99.5 on counts is 99)."""
+    if bounds is None:
+        return values
+    low, high = bounds
+    if whole is not None:
+        low = np.where(whole, np.ceil(low), low)
+        high = np.where(whole, np.floor(high), high)
+    return np.clip(values, low, high)
 
 
 # A sample "sits on" its minimum (maximum) when values pile up there: at least this many

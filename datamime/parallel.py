@@ -3,11 +3,16 @@
 The date range is cut into ``parts`` consecutive ranges; each is one item of a
 dataset that Lightning's predict loop shares out among its processes (``devices`` per
 node x ``num_nodes``, any strategy such as ``ddp``). A process draws every series on
-its range (with the model's own burn-in before it, and a seed of its own) and a
+its range (with the model's own burn-in before it, and a seed of its own) through the
+same output stage as :meth:`Synthesizer.sample` (:meth:`Synthesizer.generate`: the
+output rules, closed hours on the local clock, new series, the privacy check, the
+sample's layout and time zone), and a
 :class:`~lightning.pytorch.callbacks.BasePredictionWriter` writes it as
-``part-NNNNN.parquet`` at once (row groups as generated, see
-:func:`datamime.stream.write_parquet`), so nothing is gathered in one process. Read the
-folder back with ``pandas.read_parquet(folder)``; parts sort by time.
+``part-NNNNN.parquet`` at once (row groups as laid out, see
+:func:`datamime.output.writers.write_parquet`), so nothing is gathered in one process.
+Read the folder back with ``pandas.read_parquet(folder)``; parts sort by time, and
+together they hold the rows of ``sample(...)`` over the whole range (values drawn with
+each part's own seed).
 """
 
 from __future__ import annotations
@@ -22,10 +27,9 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from torch.utils.data import DataLoader, Dataset
 
-from datamime import constraints as C
 from datamime.errors import SamplingError
-from datamime.models.deep import _LIGHTNING_NOISE, _quiet_lightning_logs
-from datamime.stream import write_parquet
+from datamime.models.deep import LIGHTNING_NOISE, quiet_lightning_logs
+from datamime.output.writers import write_parquet
 
 
 def part_seed(seed: int, part: int) -> int:
@@ -45,38 +49,37 @@ class _Parts(Dataset):
 
 
 class _Generate(pl.LightningModule):
-    def __init__(self, syn: Any, index: Any, seed: int, rules: list) -> None:
+    def __init__(self, syn: Any, index: Any, options: dict[str, Any]) -> None:
         super().__init__()
-        self.syn, self.index, self.seed, self.rules = syn, index, seed, rules
+        self.syn, self.index, self.options = syn, index, options
 
     def predict_step(self, batch: tuple[int, int, int], batch_idx: int) -> dict[str, Any]:
         part, a, b = batch
-        values = self.syn.generator.sample(self.index[a:b], seed=part_seed(self.seed, part))
-        values = C.apply(np.asarray(values, dtype=np.float64), self.rules)
-        if not np.isfinite(values).all():
-            raise RuntimeError("the generator produced non-finite values")
-        return {"part": part, "a": a, "b": b, "values": values}
+        generated = self.syn.generate(index=self.index[a:b],
+                                      draw_seed=part_seed(self.options["seed"], part),
+                                      **self.options)
+        return {"part": part, "generated": generated}
 
 
 class PartitionWriter(BasePredictionWriter):
     """Writes each predicted part as ``folder/part-NNNNN.parquet`` as soon as it is drawn."""
 
-    def __init__(self, folder: Path, syn: Any, index: Any, integer: bool) -> None:
+    def __init__(self, folder: Path) -> None:
         super().__init__(write_interval="batch")
-        self.folder, self.syn, self.index, self.integer = Path(folder), syn, index, integer
+        self.folder = Path(folder)
 
     def write_on_batch_end(self, trainer, pl_module, prediction, batch_indices, batch,
                            batch_idx, dataloader_idx) -> None:
-        schema, keys = self.syn.schema, self.syn.panel.keys
         path = self.folder / f"part-{prediction['part']:05d}.parquet"
-        write_parquet(path, prediction["values"], self.index[prediction["a"]:prediction["b"]],
-                      keys, schema.time, schema.value, integer=self.integer)
+        write_parquet(prediction["generated"], path)
 
 
 def sample_partitioned(
     syn: Any, folder: str | Path, parts: int, length: int | None = None, start: Any = None,
     end: Any = None, seed: int | None = None, integer: bool | str | None = "auto",
-    positive: bool | str | None = "auto", trainer: dict[str, Any] | None = None,
+    positive: bool | str | None = "auto", closed: str = "drop", combinations: bool = False,
+    new_groups: int = 0, privacy: str = "warn", trainer: dict[str, Any] | None = None,
+    bounds: Any = None,
 ) -> list[Path]:
     """Generate the range in ``parts`` parts across Lightning processes, one file per part.
 
@@ -84,35 +87,39 @@ def sample_partitioned(
         syn: a fitted :class:`~datamime.synthesizer.Synthesizer`.
         folder: output folder (created); its ``part-*.parquet`` files are replaced.
         parts: number of consecutive ranges (at least the number of processes).
+        length, start, end, seed, integer, positive, closed, combinations, new_groups,
+            privacy, bounds: as :meth:`Synthesizer.sample` (the copy check runs on each
+            part).
         trainer: ``lightning.pytorch.Trainer`` keyword arguments (``accelerator``,
             ``devices``, ``num_nodes``, ``strategy``).
 
     Returns:
         Every part file (all processes have finished when it returns).
     """
-    _, schema = syn._require_fit()
     index = syn.date_range(length, start, end)
     if parts < 1 or parts > len(index):
         raise SamplingError(f"parts must be between 1 and the number of steps ({len(index)}), "
                             f"got {parts}")
-    rules, _ = syn._rules(integer, positive)
+    seed = syn.seed if seed is None else seed
+    options = {"seed": seed, "integer": integer, "positive": positive, "closed": closed,
+               "combinations": combinations, "new_groups": new_groups, "privacy": privacy,
+               "bounds": bounds}
+    syn.generate(index=index[:1], **{**options, "privacy": "off"})  # bad options: now
     folder = Path(folder)
     if folder.suffix.lower() in {".csv", ".parquet"} or folder.is_file():
         raise SamplingError(f"out={folder}: give a folder for the parts, not a file name")
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("part-*.parquet"):
         old.unlink()
-    seed = syn.seed if seed is None else seed
-    writer = PartitionWriter(folder, syn, index, any(isinstance(r, C.Integer) for r in rules))
     kwargs = {"accelerator": "cpu", "devices": 1, "logger": False,
               "enable_checkpointing": False, "enable_model_summary": False,
               "enable_progress_bar": False, **(trainer or {})}
     loader = DataLoader(_Parts(len(index), parts), batch_size=None, shuffle=False)
-    _quiet_lightning_logs()
+    quiet_lightning_logs()
     with warnings.catch_warnings(), torch.inference_mode():
-        for noise in (*_LIGHTNING_NOISE, "infer the batch indices"):
+        for noise in (*LIGHTNING_NOISE, "infer the batch indices"):
             warnings.filterwarnings("ignore", f".*{noise}.*")
-        runner = pl.Trainer(callbacks=[writer], **kwargs)
-        runner.predict(_Generate(syn, index, seed, rules), loader, return_predictions=False)
+        runner = pl.Trainer(callbacks=[PartitionWriter(folder)], **kwargs)
+        runner.predict(_Generate(syn, index, options), loader, return_predictions=False)
     runner.strategy.barrier()  # every process has written its parts
     return sorted(folder.glob("part-*.parquet"))

@@ -14,13 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from datamime.data.example import example_path
-from datamime.data.io import formula_note, write_table
 from datamime.errors import ConfigError, DatamimeError, DataError, Interrupted
+from datamime.output import Generated, OutputFormat, write
+from datamime.output.checks import formula_keys
 from datamime.persist import check_model_dir
 from datamime.synthesizer import Synthesizer
 
@@ -81,7 +80,8 @@ def _text(cfg: DictConfig, key: str) -> None:
         raise ConfigError(f"{key}={value!r}: give a single value")
 
 
-def _privacy_mode(cfg: DictConfig) -> str:
+def privacy_mode(cfg: DictConfig) -> str:
+    """The checked ``privacy`` setting of a sampling config."""
     value = cfg.get("privacy", "warn")
     value = "off" if value is False else value  # YAML reads a bare `off` as false
     if value not in PRIVACY_CHOICES:
@@ -214,7 +214,7 @@ def check_sample_config(cfg: DictConfig) -> None:
     _flag(cfg, "verbose")
     if "escape_formulas" in cfg:
         _flag(cfg, "escape_formulas")
-    _privacy_mode(cfg)
+    privacy_mode(cfg)
     _knowledge_setting(cfg, off=True)
     if "new_groups" in cfg:
         _whole(cfg, "new_groups", minimum=0, example=3)
@@ -226,6 +226,9 @@ def check_sample_config(cfg: DictConfig) -> None:
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Fit the configured model on the configured data and save it to ``cfg.model_dir``."""
+    from hydra.errors import InstantiationException  # hydra.utils: ~0.3 s, training only
+    from hydra.utils import instantiate
+
     check_train_config(cfg)
     data = cfg.data
     try:
@@ -255,26 +258,22 @@ def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     return metrics, {"synthesizer": syn, "model_dir": model_dir}
 
 
-def _render_plot(syn: Synthesizer, table: Any, png: Path) -> Path:
-    """Draw the real-vs-generated figure into a temporary file beside ``png``."""
-    import matplotlib.pyplot as plt
+def _render_plot(syn: Synthesizer, gen: Generated, png: Path) -> Path:
+    """Draw the real-vs-generated preview (from the drawn values, thinned) into a
+    temporary file beside ``png``."""
+    from datamime.preview import write_preview
 
-    from datamime.plotting import compare_series
-
-    panel, gen = syn.panel, syn.to_panel(table)
-    fig = compare_series(panel.index, panel.values, gen.index, gen.values,
-                         panel.series_labels())
+    panel = syn.panel
     tmp = png.parent / f".{png.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
-        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+        write_preview(tmp, panel.index, panel.values, gen.index,
+                      gen.masked()[:, : panel.n_series], panel.series_labels())
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise DataError(f"cannot write the plot {png}: {exc.strerror or exc}") from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    finally:
-        plt.close(fig)
     return tmp
 
 
@@ -303,6 +302,17 @@ def _new_folders(path: Path) -> list[Path]:
     return missing
 
 
+def stated_bounds(cfg: DictConfig) -> Any:
+    """``cfg.bounds`` as plain lists and dicts (checked when sampling)."""
+    value = cfg.get("bounds")
+    if value is None or isinstance(value, (int, float, str, bool)):
+        if value is not None:
+            raise DataError(f"bounds={value!r}: give [low, high] or {{label: [low, high]}}, "
+                            "e.g. 'bounds={humidity:[0,100]}'")
+        return None
+    return OmegaConf.to_container(value, resolve=True)
+
+
 def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Generate from the model in ``cfg.model_dir`` and write ``cfg.out`` (+ a PNG).
 
@@ -314,31 +324,22 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     if out.suffix.lower() not in {".csv", ".parquet"}:
         raise DataError(f"out={out}: use a .csv or .parquet file name")
     _check_writable(out)
-    privacy = _privacy_mode(cfg)
+    privacy = privacy_mode(cfg)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     given = _knowledge_setting(cfg, off=True)
     if given is not None:  # sampling's knowledge replaces the model's own
         syn.use_knowledge(given or None)
     elif syn.knowledge is not None and cfg.verbose:
         print(f"datamime: {syn.describe_knowledge()} (kept with the model)")
-    from datamime import stream  # large Parquet outputs: row groups as generated
-
-    n_rows = len(syn.date_range(cfg.length, cfg.start, cfg.end)) * syn.panel.n_series
-    schema = syn.schema
-    plain = (schema.tz in (None, "UTC") and not schema.values  # what sample_to writes as is
-             and not (cfg.get("closed", "drop") == "drop" and syn.windows is not None
-                      and syn.windows.any_closed)
-             and not cfg.get("combinations", False) and not cfg.get("new_groups", 0))
-    if out.suffix.lower() == ".parquet" and n_rows > stream.STREAM_ROWS and plain:
-        return stream.sample_streamed(cfg, syn, out, privacy)
     start = time.perf_counter()
-    table = syn.sample(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
+    gen = syn.generate(length=cfg.length, start=cfg.start, end=cfg.end, seed=cfg.seed,
                        integer=cfg.integer, positive=cfg.positive,
                        closed=cfg.get("closed", "drop"),
                        combinations=cfg.get("combinations", False),
-                       new_groups=cfg.get("new_groups", 0), privacy=privacy)
+                       new_groups=cfg.get("new_groups", 0), privacy=privacy,
+                       bounds=stated_bounds(cfg))
     sample_seconds = time.perf_counter() - start
-    objects: dict[str, Any] = {"synthesizer": syn, "table": table, "out": out,
+    objects: dict[str, Any] = {"synthesizer": syn, "generated": gen, "out": out,
                                "privacy": syn.last_privacy}
     created = _new_folders(out)
     tmp_png = None
@@ -349,11 +350,11 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
             except OSError as exc:
                 raise DataError(f"cannot create the folder for {out}: "
                                 f"{exc.strerror or exc}") from None
-            tmp_png = _render_plot(syn, table, out.with_suffix(".png"))
+            tmp_png = _render_plot(syn, gen, out.with_suffix(".png"))
         escape = bool(cfg.get("escape_formulas", False))
-        write_table(table, out, syn.schema, escape=escape)
+        rows = write(gen, out, OutputFormat.from_schema(syn.schema), escape=escape)
         if not escape and out.suffix.lower() == ".csv":
-            said = formula_note(table, syn.schema.groups)
+            said = formula_keys(gen.keys[gen.layout.others])
             if said:
                 print(f"datamime: warning: {said}", file=sys.stderr)
         if tmp_png is not None:
@@ -368,11 +369,7 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
             except OSError:
                 break
         raise
-    schema = syn.schema
-    present = [g for g in schema.groups if g in table.columns]
-    n_series = (len(table[present].drop_duplicates()) if present else 1) * len(schema.values or [1])
-    metrics = {"rows": len(table), "n_series": n_series,
-               "steps": int(table[schema.time].nunique()) if len(table) else 0,
+    metrics = {"rows": rows, "n_series": gen.n_series, "steps": gen.n_steps,
                "sample_seconds": sample_seconds}
     if syn.last_privacy is not None:
         from datamime.privacy import summary
@@ -381,7 +378,7 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         metrics["privacy_distance_ratio"] = syn.last_privacy["distance_ratio"]
         metrics["privacy_seconds"] = syn.last_privacy["seconds"]
         print(f"datamime: {summary(syn.last_privacy)}")
-    print(f"datamime: wrote {len(table):,} rows ({metrics['n_series']} series x "
+    print(f"datamime: wrote {rows:,} rows ({metrics['n_series']} series x "
           f"{metrics['steps']:,} steps) to {out}"
           + (f"; comparison plot {objects['plot']}" if "plot" in objects else ""))
     return metrics, objects

@@ -22,14 +22,16 @@ import pandas as pd
 
 from datamime import constraints as C
 from datamime import knowledge
-from datamime import privacy as P
 from datamime.data.io import formula_note
-from datamime.data.panel import Panel, panel_to_long
+from datamime.data.panel import Panel
 from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import _span_words, learnable_periods, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
+from datamime.output import checks
+from datamime.output import rules as output_rules
+from datamime.output.layout import Generated, Layout
 from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE, read_state,
                               to_numpy, write_model_dir, write_state)
 from datamime.series import plan as plan_series
@@ -42,7 +44,7 @@ MODELS = {
     "seasonal_ar": ("datamime.baselines.SeasonalAR", {}),
     "block_bootstrap": ("datamime.baselines.BlockBootstrap", {}),
 }
-PRIVACY_MODES = ("warn", "refuse", "off")
+PRIVACY_MODES = checks.PRIVACY_MODES
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
 
 
@@ -141,7 +143,7 @@ class Synthesizer:
                                              sep=sep, dayfirst=dayfirst, verbose=self.verbose,
                                              valid=valid, agg=agg, tz=tz)
         self.windows = ObservationWindows.fit(self.panel.values, self.panel.index,
-                                              self.panel.freq)
+                                              self.panel.freq, tz=self.schema.tz)
         said = formula_note(self.panel.keys)  # CSV injection: said once, at training
         if said:
             if self.verbose:
@@ -293,6 +295,7 @@ class Synthesizer:
         combinations: bool = False,
         new_groups: int = 0,
         privacy: str = "warn",
+        bounds: Any = None,
     ) -> pd.DataFrame:
         """Generate every series of the sample on a new date range.
 
@@ -314,6 +317,11 @@ class Synthesizer:
                 generated days checked copy a day of the sample, ``"refuse"`` raises
                 :class:`SamplingError` instead, ``"off"`` skips it. The report is kept
                 in :attr:`last_privacy`.
+            bounds: bounds that hold exactly: ``[low, high]`` for every series, or
+                ``{label: [low, high]}`` per value of an identifying column (a value
+                column's name when several were learned together): ``{"humidity":
+                [0, 100]}``; null for an open side (see
+                :func:`datamime.constraints.stated_bounds`).
 
         Returns:
             A long table with the sample's column names (group columns, time, value),
@@ -324,9 +332,38 @@ class Synthesizer:
             SamplingError: an impossible range or option, or copies with
                 ``privacy="refuse"``.
         """
+        return self.generate(length, start, end, seed, integer, positive, closed,
+                             combinations, new_groups, privacy, bounds=bounds).table()
+
+    def generate(
+        self,
+        length: int | None = None,
+        start: Any = None,
+        end: Any = None,
+        seed: int | None = None,
+        integer: bool | str | None = "auto",
+        positive: bool | str | None = "auto",
+        closed: str = "drop",
+        combinations: bool = False,
+        new_groups: int = 0,
+        privacy: str = "warn",
+        index: pd.DatetimeIndex | None = None,
+        draw_seed: int | None = None,
+        bounds: Any = None,
+    ) -> Generated:
+        """Draw as :meth:`sample` (same arguments), without laying out the table.
+
+        The :class:`~datamime.output.layout.Generated` holds the ``[T, G]`` values and
+        gives the rows of :meth:`sample` (``.table()``), in blocks (``.blocks()``) or
+        written by :func:`datamime.output.write`; plots and checks take its values.
+        ``index`` (a slice of :meth:`date_range`) replaces the range and ``draw_seed``
+        the seed of the draw alone (new series still come from ``seed``): the parts of
+        :mod:`datamime.parallel`.
+        """
         panel, schema = self._require_fit()
         privacy = self._privacy_mode(privacy)
-        index = self.date_range(length, start, end)
+        if index is None:
+            index = self.date_range(length, start, end)
         rules, blocks = self._rules(integer, positive)
         if closed not in {"drop", "fill"}:
             raise SamplingError(f"closed must be drop or fill, got {closed!r}")
@@ -340,51 +377,52 @@ class Synthesizer:
                                     "sample's series")
             generator = generator.derive(extra)
             keys = pd.concat([panel.keys.astype(str), extra.keys], ignore_index=True)
-        values = self._draw(generator, index, seed, rules, blocks, keys, privacy)
-        out = panel_to_long(values, index, keys, schema.time, schema.value, tz=schema.tz)
+        draw = seed if draw_seed is None else draw_seed
+        try:
+            stated = C.stated_bounds(bounds, keys)
+        except ValueError as exc:
+            raise SamplingError(str(exc)) from None
+        values = self._draw(generator, index, draw, rules, blocks, keys, privacy, stated)
+        open_ = None
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
             open_ = self.windows.open_at(index)  # new series: open at every hour
             open_ = np.hstack([open_, np.ones((len(index), len(keys) - panel.n_series), bool)])
-            out = out[open_.T.reshape(-1)].reset_index(drop=True)
-        if blocks is not None:
-            return self._widen(out, blocks)
-        if any(isinstance(r, C.Integer) for r in rules):
-            out[schema.value] = out[schema.value].astype(np.int64)
-        return out
+        layout = Layout.from_schema(schema, output_rules.integer_columns(schema, rules, blocks))
+        return Generated(values=values, index=index, keys=keys, layout=layout, open=open_,
+                         n_sample=panel.n_series)
 
     def _privacy_mode(self, privacy: str | bool) -> str:
         """The checked privacy option; the previous run's report is cleared."""
         self.last_privacy = None
-        privacy = "off" if privacy is False else privacy  # YAML reads a bare `off` as false
-        if privacy not in PRIVACY_MODES:
-            raise SamplingError(f"privacy must be warn, refuse or off, got {privacy!r}")
-        return privacy
+        return checks.privacy_mode(privacy)
 
     def _rules(self, integer: Any, positive: Any) -> tuple[list, dict[str, list] | None]:
         """The output constraints: for the table, and per value column when several."""
-        schema = self.schema
-        try:
-            return (C.resolve(integer, positive, schema.integer, schema.min,
-                              C.decimals(self.panel.values)),
-                    self._value_blocks(integer, positive))
-        except ValueError as exc:
-            raise SamplingError(str(exc)) from None
+        return output_rules.resolve(self.panel, self.schema, integer, positive)
 
     def _draw(self, generator: Generator, index: pd.DatetimeIndex, seed: int, rules: list,
-              blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str) -> np.ndarray:
-        """``[T, G]`` values from ``generator``, constrained and checked for copies."""
+              blocks: dict[str, list] | None, keys: pd.DataFrame, privacy: str,
+              stated: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """``[T, G]`` values from ``generator``, constrained and checked for copies;
+        ``stated``: ``[G]`` low / high bounds the user gave (see
+        :func:`datamime.constraints.stated_bounds`), held exactly."""
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
         if self.knowledge is not None:  # before the rules, so every guarantee still holds
             values = self._knowledge_factors(values, index, keys)
         low, high = self._sitting_bounds(keys)
         values = np.clip(values, np.where(np.isnan(low), -np.inf, low),
                          np.where(np.isnan(high), np.inf, high))
+        values = C.clip_stated(values, stated)
         if blocks is None:
             values = C.apply(values, rules)
+            whole = np.full(values.shape[1], output_rules.whole(rules))
         else:  # several value columns: each keeps its own constraints
             variable = keys[self.schema.variable].astype(str).to_numpy()
+            whole = np.zeros(values.shape[1], dtype=bool)
             for name, block_rules in blocks.items():
                 values[:, variable == name] = C.apply(values[:, variable == name], block_rules)
+                whole[variable == name] = output_rules.whole(block_rules)
+        values = C.clip_stated(values, stated, whole)  # rounding may not step past them
         if not np.isfinite(values).all():
             raise RuntimeError("the generator produced non-finite values")
         if privacy != "off":
@@ -418,50 +456,8 @@ class Synthesizer:
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
-        sample_series = values[:, : self.panel.n_series]  # new series, if any, come after
-        report = P.check_copies(self.panel, sample_series, seed=seed)
-        report["flagged"] = P.flagged(report)
-        self.last_privacy = report
-        if not report["flagged"]:
-            return
-        unit = report["unit"][0]
-        what = (f"{report['copy_share']:.0%} of the generated {unit} checked "
-                f"({report['n_copies']:,} of {report['n_checked']:,}) copy the sample "
-                f"(limit {P.MAX_COPY_SHARE:.0%})")
-        if refuse:
-            raise SamplingError(f"privacy=refuse: {what}; nothing was written. Train a model "
-                                "that does not resample real days, or use privacy=warn")
-        print(f"datamime: warning: {what}; do not share this output as anonymous "
-              "(privacy=refuse turns this into an error)", file=sys.stderr)
-
-    def _value_blocks(self, integer: Any, positive: Any) -> dict[str, list] | None:
-        """Constraints of each value column when several were learned together, else None."""
-        panel, schema = self._require_fit()
-        if not schema.values:
-            return None
-        variable = panel.keys[schema.variable].astype(str).to_numpy()
-        blocks = {}
-        for name in schema.values:
-            seen = panel.values[:, variable == name]
-            seen = seen[np.isfinite(seen)]
-            whole = bool(seen.size and np.all(seen == np.round(seen)))
-            low = float(seen.min()) if seen.size else 0.0
-            blocks[name] = C.resolve(integer, positive, whole, low, C.decimals(seen))
-        return blocks
-
-    def _widen(self, out: pd.DataFrame, blocks: dict[str, list]) -> pd.DataFrame:
-        """The long generated table back to the sample's wide shape, a column per value."""
-        schema = self.schema
-        others = [g for g in schema.groups if g != schema.variable]
-        wide = out.pivot(index=[*others, schema.time], columns=schema.variable,
-                         values=schema.value)
-        wide = wide.reindex(columns=schema.values).reset_index()
-        wide.columns.name = None
-        for name, rules in blocks.items():
-            if any(isinstance(r, C.Integer) for r in rules):
-                col = wide[name]
-                wide[name] = col.astype(np.int64) if col.notna().all() else col.astype("Int64")
-        return wide
+        self.last_privacy = checks.check_privacy(self.panel, values, seed)
+        checks.enforce(self.last_privacy, refuse)  # the report is kept, even when refused
 
     def to_panel(self, table: pd.DataFrame, index: pd.DatetimeIndex | None = None) -> Panel:
         """A generated long table back as a :class:`Panel` with the sample's series order.
@@ -596,31 +592,30 @@ class Synthesizer:
         seed: int | None = None,
         integer: bool | str | None = "auto",
         positive: bool | str | None = "auto",
+        closed: str = "drop",
+        combinations: bool = False,
+        new_groups: int = 0,
         privacy: str = "warn",
-    ) -> Panel:
-        """Generate as :meth:`sample` and stream the long table to a ``.parquet`` file.
+        escape: bool | None = None,
+        bounds: Any = None,
+    ) -> Generated:
+        """Generate as :meth:`sample` and write the same rows to ``path``.
 
-        The long table is never built whole: blocks of series are written as Parquet
-        row groups as they are melted (see :func:`datamime.stream.write_parquet`), so a
-        year of thousands of series fits in little memory. The file holds the same rows
-        as ``sample(...)`` written by :func:`datamime.data.io.write_table`.
+        ``.parquet`` is streamed: blocks of series become row groups as they are laid
+        out (:func:`datamime.output.writers.write_parquet`), so a year of thousands of
+        series fits in little memory; ``.csv``/``.tsv``/``.txt`` and ``.xlsx`` are
+        written in the sample's style (:func:`datamime.output.write`). ``escape``: see
+        :func:`datamime.data.io.write_table`.
 
         Returns:
-            The generated values as a :class:`Panel` (for plots and checks).
+            The draw (its ``[T, G]`` values for plots and checks; ``.n_rows`` rows).
         """
-        from datamime.stream import write_parquet
+        from datamime.output.writers import OutputFormat, write
 
-        panel, schema = self._require_fit()
-        if Path(path).suffix.lower() not in {".parquet", ".pq"}:
-            raise SamplingError(f"sample_to writes Parquet; {path} is not a .parquet file")
-        privacy = self._privacy_mode(privacy)
-        index = self.date_range(length, start, end)
-        rules, blocks = self._rules(integer, positive)
-        seed = self.seed if seed is None else seed
-        values = self._draw(self.generator, index, seed, rules, blocks, panel.keys, privacy)
-        write_parquet(path, values, index, panel.keys, schema.time, schema.value,
-                      integer=any(isinstance(r, C.Integer) for r in rules))
-        return Panel(values=values, index=index, keys=panel.keys, freq=panel.freq)
+        generated = self.generate(length, start, end, seed, integer, positive, closed,
+                                  combinations, new_groups, privacy, bounds=bounds)
+        write(generated, path, OutputFormat.from_schema(self.schema), escape=escape)
+        return generated
 
 
 __all__ = ["Synthesizer", "make_generator", "MODELS", "DatamimeError"]

@@ -13,7 +13,10 @@ def generate(cfg: DictConfig) -> list:
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     files = sample_partitioned(syn, cfg.out, cfg.parts, length=cfg.length, start=cfg.start,
                                end=cfg.end, seed=cfg.seed, integer=cfg.integer,
-                               positive=cfg.positive,
+                               positive=cfg.positive, closed=cfg.closed,
+                               combinations=cfg.combinations, new_groups=cfg.new_groups,
+                               privacy=pipeline.privacy_mode(cfg),
+                               bounds=pipeline.stated_bounds(cfg),
                                trainer=OmegaConf.to_container(cfg.trainer, resolve=True))
     from datamime.distributed import global_rank
 

@@ -217,8 +217,9 @@ def test_materialise_keeps_the_extension(tmp_path):
 
 def test_downloads_and_model_zip(tiny_csv, tmp_path):
     syn = Synthesizer(model="seasonal_bootstrap", seed=0, verbose=False).fit(tiny_csv)
-    table = syn.sample(length=10)
-    csv = webapp.table_bytes(table, syn.schema, ".csv")
+    generated = syn.generate(length=10)
+    table = generated.table()
+    csv = webapp.table_bytes(generated, syn.schema, ".csv")
     assert csv.splitlines()[0] == b"site;sensor;time;value"
     assert len(csv.splitlines()) == 1 + 4 * 10
     archive = webapp.model_zip(syn)

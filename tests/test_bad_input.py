@@ -244,13 +244,10 @@ def test_failed_sample_leaves_no_table_and_no_plot(trained, tmp_path, monkeypatc
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    if failing == "plot":
-        import matplotlib.figure
-
-        monkeypatch.setattr(matplotlib.figure.Figure, "savefig", boom)
-    else:  # the pandas writer (the fast one steps aside) runs out of space
-        monkeypatch.setattr("datamime.data.io._write_csv_fast", lambda *a, **k: False)
-        monkeypatch.setattr("pandas.DataFrame.to_csv", boom)
+    if failing == "plot":  # the preview PNG cannot be written
+        monkeypatch.setattr("datamime.preview.preview_png", boom)
+    else:  # the CSV writer runs out of space
+        monkeypatch.setattr("datamime.output.writers.write_csv_lines", boom)
     out = tmp_path / "out" / "synthetic.csv"
     cfg = compose_config("sample", [f"model_dir={trained}", f"out={out}", "verbose=false",
                                     "length=30", "plot=true"])

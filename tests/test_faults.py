@@ -200,7 +200,8 @@ def test_ctrl_c_during_a_long_write_removes_the_temporary_file(model20, tmp_path
 def test_disk_full_during_the_streamed_parquet_write(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    from datamime import stream
+    from datamime.output.layout import Generated, Layout
+    from datamime.output.writers import write_parquet
 
     out = tmp_path / "big.parquet"
     out.write_bytes(b"the previous output\n")
@@ -217,8 +218,9 @@ def test_disk_full_during_the_streamed_parquet_write(tmp_path, monkeypatch):
     index = pd.date_range("2024-01-01", periods=50, freq="h")
     keys = pd.DataFrame({"site": [f"S{i}" for i in range(6)]})
     with pytest.raises(DataError, match="No space left on device"):
-        stream.write_parquet(out, np.ones((50, 6)), index, keys, "time", "value",
-                             rows_per_group=100)
+        generated = Generated(values=np.ones((50, 6)), index=index, keys=keys,
+                              layout=Layout(time="time", value="value", groups=("site",)))
+        write_parquet(generated, out, rows_per_group=100)
     assert written == [100]
     assert out.read_bytes() == b"the previous output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet"]

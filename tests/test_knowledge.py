@@ -207,7 +207,7 @@ def test_pipeline_knowledge_at_training_and_at_sampling(tmp_path, capsys):
         cfg = compose_config("sample", [f"model_dir={model}", "start=2023-01-01",
                                         "end=2023-12-31", f"out={tmp_path / 'y.csv'}",
                                         "plot=false", "privacy=off", *extra])
-        return pipeline.sample(cfg)[1]["table"]
+        return pipeline.sample(cfg)[1]["generated"].table()
 
     kept, none = year(), year("knowledge=false")
     assert "(kept with the model)" in capsys.readouterr().out

@@ -40,17 +40,17 @@ def test_pipeline_train_then_sample_writes_the_sample_format(train_cfg, sample_c
 
 def test_pipeline_is_reproducible_with_a_seed(train_cfg, sample_cfg, tmp_path):
     train(train_cfg)
-    first = sample(sample_cfg)[1]["table"]
+    first = sample(sample_cfg)[1]["generated"].table()
     with open_dict(train_cfg):
         train_cfg.model_dir = str(tmp_path / "model2")
     train(train_cfg)
     with open_dict(sample_cfg):
         sample_cfg.model_dir = str(tmp_path / "model2")
-    second = sample(sample_cfg)[1]["table"]
+    second = sample(sample_cfg)[1]["generated"].table()
     pd.testing.assert_frame_equal(first, second)
     with open_dict(sample_cfg):
         sample_cfg.seed = 1
-    other = sample(sample_cfg)[1]["table"]
+    other = sample(sample_cfg)[1]["generated"].table()
     assert not np.array_equal(first["value"], other["value"])
 
 
@@ -60,7 +60,7 @@ def test_pipeline_start_end_range_and_parquet(train_cfg, sample_cfg, tmp_path):
         sample_cfg.start, sample_cfg.end = "2025-03-01", "2025-03-02"
         sample_cfg.out = str(tmp_path / "gen.parquet")
         sample_cfg.integer, sample_cfg.positive = False, False
-    table = sample(sample_cfg)[1]["table"]
+    table = sample(sample_cfg)[1]["generated"].table()
     back = pd.read_parquet(tmp_path / "gen.parquet")
     assert len(back) == len(table) == 4 * 48  # a date-only end includes that whole day
     assert back["time"].min() == pd.Timestamp("2025-03-01")

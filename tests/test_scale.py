@@ -141,11 +141,11 @@ def test_short_range_is_one_chunk(fitted: Synthesizer, monkeypatch) -> None:
 
 
 def test_sample_to_parquet_matches_sample(fitted: Synthesizer, tmp_path: Path, monkeypatch) -> None:
-    from datamime import stream
+    from datamime.output import layout
 
-    monkeypatch.setattr(stream, "ROWS_PER_GROUP", 500)
+    monkeypatch.setattr(layout, "ROWS_PER_BLOCK", 500)
     path = tmp_path / "gen.parquet"
-    panel = fitted.sample_to(path, length=300, seed=5, integer=True)
+    generated = fitted.sample_to(path, length=300, seed=5, integer=True)
     table = fitted.sample(length=300, seed=5, integer=True)
     ref = write_table(table, tmp_path / "ref.parquet", fitted.schema)
     back, expected = pd.read_parquet(path), pd.read_parquet(ref)
@@ -153,7 +153,7 @@ def test_sample_to_parquet_matches_sample(fitted: Synthesizer, tmp_path: Path, m
     import pyarrow.parquet as pq
 
     assert pq.ParquetFile(path).num_row_groups == 6  # one series (300 rows) per group
-    assert panel.values.shape == (300, 6)
+    assert generated.values.shape == (300, 6) and generated.n_rows == len(table)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -210,32 +210,28 @@ def test_scale_benchmark_quick_writes_table_and_plot(tmp_path: Path) -> None:
     assert (tmp_path / "plots" / "scale.png").stat().st_size > 10_000
 
 
-def test_pipeline_streams_large_parquet_with_plot(fitted: Synthesizer, tmp_path: Path,
-                                                  monkeypatch) -> None:
-    from omegaconf import open_dict
+def test_pipeline_streams_parquet_with_plot(fitted: Synthesizer, tmp_path: Path,
+                                            monkeypatch) -> None:
+    import pyarrow.parquet as pq
 
-    from datamime import stream
+    from datamime.output import layout
     from datamime.pipeline import sample
     from tests.conftest import compose_config
 
     fitted.save(tmp_path / "model")
     cfg = compose_config("sample", [f"model_dir={tmp_path / 'model'}", "length=50",
                                     f"out={tmp_path / 'gen.parquet'}", "verbose=false"])
-    monkeypatch.setattr(stream, "STREAM_ROWS", 100)  # 6 series x 50 steps: streamed
+    monkeypatch.setattr(layout, "ROWS_PER_BLOCK", 100)  # 6 series x 50 steps: 3 row groups
     metrics, objects = sample(cfg)
-    assert "panel" in objects and "table" not in objects
     assert metrics["rows"] == 300 and len(pd.read_parquet(tmp_path / "gen.parquet")) == 300
+    assert pq.ParquetFile(tmp_path / "gen.parquet").num_row_groups == 3
+    assert objects["generated"].values.shape == (50, 6)
     assert objects["plot"].stat().st_size > 10_000
-    with open_dict(cfg):
-        cfg.out = str(tmp_path / "small.parquet")
-    monkeypatch.setattr(stream, "STREAM_ROWS", 10_000)
-    assert "table" in sample(cfg)[1]  # small outputs keep the in-memory path
 
 
-def test_streaming_keeps_the_privacy_check_and_steps_aside_for_closed_hours(
-    tmp_path: Path, monkeypatch, capsys
-) -> None:
-    from datamime import stream
+def test_streaming_keeps_the_privacy_check_and_the_closed_hours(tmp_path: Path, monkeypatch
+                                                                ) -> None:
+    from datamime.output import layout
     from datamime.pipeline import sample
     from tests.conftest import compose_config
     from tests.test_windows import _car_park_and_market
@@ -243,12 +239,15 @@ def test_streaming_keeps_the_privacy_check_and_steps_aside_for_closed_hours(
     copier = Synthesizer(model="block_bootstrap", seed=0, verbose=False)
     copier.fit(_car_park_and_market(), time="time", groups=["site"], value="count")
     copier.save(tmp_path / "model")
-    monkeypatch.setattr(stream, "STREAM_ROWS", 100)
+    monkeypatch.setattr(layout, "ROWS_PER_BLOCK", 100)
     base = [f"model_dir={tmp_path / 'model'}", "length=336", "verbose=false", "plot=false"]
-    # closed hours: the in-memory path, which leaves them out
-    _, objects = sample(compose_config("sample", [*base, f"out={tmp_path / 'a.parquet'}"]))
-    assert "table" in objects and len(pd.read_parquet(tmp_path / "a.parquet")) < 2 * 336
-    # every slot generated: streamed, and the copies of real days are still caught
+    # closed hours: left out of the streamed file too
+    metrics, _ = sample(compose_config("sample", [*base, f"out={tmp_path / 'a.parquet'}"]))
+    assert metrics["rows"] == len(pd.read_parquet(tmp_path / "a.parquet")) < 2 * 336
+    filled, _ = sample(compose_config("sample", [*base, f"out={tmp_path / 'f.parquet'}",
+                                                 "closed=fill", "privacy=off"]))
+    assert filled["rows"] == 2 * 336
+    # the copies of real days are still caught, and nothing is written
     cfg = compose_config("sample", [*base, f"out={tmp_path / 'b.parquet'}", "closed=fill",
                                     "privacy=refuse"])
     with pytest.raises(Exception, match="privacy=refuse"):

@@ -381,12 +381,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema,
     out = df.copy()
     value = schema.value
     if value in out.columns:
-        col = out[value]
-        if pd.api.types.is_float_dtype(col) and schema.integer:
-            arr = col.to_numpy(dtype=np.float64)
-            finite = arr[~np.isnan(arr)]
-            if np.isfinite(finite).all() and (finite == np.round(finite)).all():
-                out[value] = col.round().astype("Int64")
+        out[value] = whole_numbers(out[value], schema.integer)
     date_format = schema.date_format if ext in CSV_EXTENSIONS else None
     time = schema.time
     if (ext == ".xlsx" if escape is None else escape) and ext not in PARQUET_EXTENSIONS:
@@ -412,6 +407,17 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, schema: Schema,
                     out[name] = out[name].dt.tz_localize(None)
             out.to_excel(tmp, index=False, engine="openpyxl")
     return path
+
+
+def whole_numbers(col: pd.Series, integer: bool) -> pd.Series:
+    """A float ``col`` as ``Int64`` when the sample was whole (``integer``) and every value
+    is whole, so that it is written ``3``, not ``3.0``; else ``col`` as it is."""
+    if pd.api.types.is_float_dtype(col) and integer:
+        arr = col.to_numpy(dtype=np.float64)
+        finite = arr[~np.isnan(arr)]
+        if np.isfinite(finite).all() and (finite == np.round(finite)).all():
+            return col.round().astype("Int64")
+    return col
 
 
 @contextmanager
@@ -445,7 +451,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def _csv_cells(values: list[str], sep: str) -> list[str]:
+def csv_cells(values: list[str], sep: str) -> list[str]:
     """Cells as pandas' ``to_csv`` writes them (minimal quoting)."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sep, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
@@ -458,7 +464,7 @@ def _csv_cells(values: list[str], sep: str) -> list[str]:
     return out
 
 
-def _csv_column(col: pd.Series, sep: str, time: str, date_format: str | None):
+def csv_column(col: pd.Series, sep: str, time: str, date_format: str | None):
     """One column as an Arrow string array of CSV cells, or None when not handled here.
 
     Text, dates and categories are formatted once per distinct value (a long table
@@ -490,7 +496,7 @@ def _csv_column(col: pd.Series, sep: str, time: str, date_format: str | None):
         if not all(isinstance(v, str) for v in uniques):
             return None
         cells = list(uniques)
-    cells = _csv_cells(cells, sep) + [""]  # code -1 (missing) -> empty cell
+    cells = csv_cells(cells, sep) + [""]  # code -1 (missing) -> empty cell
     return pa.array(cells, type=pa.string()).take(pa.array(np.where(codes < 0, len(cells) - 1,
                                                                      codes)))
 
@@ -503,31 +509,34 @@ def _write_csv_fast(
     (a decimal comma, booleans, categories, mixed objects...): pandas writes those."""
     if decimal != "." or len(sep) != 1 or len(df.columns) == 0 or not df.columns.is_unique:
         return False
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        return False
     columns = []
     for name in df.columns:
         if not isinstance(name, str):
             return False
-        cells = _csv_column(df[name], sep, time, date_format)
+        cells = csv_column(df[name], sep, time, date_format)
         if cells is None:
             return False
         columns.append(cells)
-    header = sep.join(_csv_cells(list(df.columns), sep)) + "\n"
     with open(path, "wb") as fh:
-        fh.write(header.encode("utf-8"))
-        step = 1 << 20
-        for start in range(0, len(df), step):
-            parts = [c.slice(start, step) for c in columns]
-            parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\n")  # cell + "\n"
-            lines = pc.binary_join_element_wise(*parts, sep)
-            offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
-            first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
-            fh.write(memoryview(lines.buffers()[2])[first:last])
+        fh.write((sep.join(csv_cells(list(df.columns), sep)) + "\n").encode("utf-8"))
+        write_csv_lines(fh, columns, sep)
     return True
+
+
+def write_csv_lines(fh, columns: list, sep: str) -> None:
+    """Write rows of Arrow string arrays of CSV cells (one array per column, equal
+    lengths) to the binary file ``fh``: cells joined by ``sep``, each row ended by a
+    newline, a million rows at a time."""
+    import pyarrow.compute as pc
+
+    step = 1 << 20
+    for start in range(0, len(columns[0]), step):
+        parts = [c.slice(start, step) for c in columns]
+        parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\n")  # cell + "\n"
+        lines = pc.binary_join_element_wise(*parts, sep)
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+        first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
+        fh.write(memoryview(lines.buffers()[2])[first:last])
 
 
 def _fsync(path: Path) -> None:

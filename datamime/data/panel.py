@@ -124,11 +124,16 @@ def panel_to_long(
             out[col] = column.array.take(rows)
         else:
             out[col] = column.to_numpy()[rows]
-    if tz and tz != "UTC":
-        utc = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
-        times = pd.DatetimeIndex(np.tile(utc.to_numpy(), n_series))
-        out[time] = times.tz_localize("UTC").tz_convert(tz)
-    else:
-        out[time] = np.tile(index.to_numpy(), n_series)
+    out[time] = clock_times(index, tz, n_series)
     out[value] = values.T.reshape(-1)  # [G, T] -> [G*T]
     return pd.DataFrame(out, columns=[*keys.columns, time, value])
+
+
+def clock_times(index: pd.DatetimeIndex, tz: str | None, repeat: int = 1) -> pd.DatetimeIndex:
+    """``index`` (naive UTC when ``tz``) tiled ``repeat`` times, as local clock times in
+    ``tz`` (tz-aware); None or ``"UTC"`` leaves the times as they are."""
+    index = pd.DatetimeIndex(index)
+    if tz and tz != "UTC":
+        utc = index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+        return pd.DatetimeIndex(np.tile(utc.to_numpy(), repeat)).tz_localize("UTC").tz_convert(tz)
+    return pd.DatetimeIndex(np.tile(index.to_numpy(), repeat))

@@ -6,6 +6,11 @@ with invented nights: the generated table leaves them out too. A slot counts as 
 for a series when the sample saw that slot often enough (``min_days`` days for an hour
 of the day, ``min_weeks`` weeks for a day of the week, within the series' own span) and
 the series never reported in it. One-off gaps stay gaps: they are generated.
+
+When the sample was read in a time zone (``data.tz``), the grid is naive UTC but the
+slots are those of the local clock: a shop open 07:00-20:00 in Paris is open 07:00-20:00
+local in winter and in summer (06:00-19:00 UTC, then 05:00-18:00 UTC), and the
+training message names local hours.
 """
 
 from __future__ import annotations
@@ -30,6 +35,14 @@ def _slots_per_day(freq: str) -> int:
     return int(DAY / step)
 
 
+def _clock(index: pd.DatetimeIndex, tz: str | None) -> pd.DatetimeIndex:
+    """Naive-UTC ``index`` as naive local clock times in ``tz`` (as it is without one)."""
+    index = pd.DatetimeIndex(index)
+    if not tz or tz == "UTC" or index.tz is not None:
+        return index
+    return index.tz_localize("UTC").tz_convert(tz).tz_localize(None)
+
+
 def _day_slot(index: pd.DatetimeIndex, per_day: int) -> np.ndarray:
     seconds = (index - index.normalize()).total_seconds().to_numpy()
     return np.floor(seconds * per_day / 86400.0 + 1e-9).astype(np.int64) % per_day
@@ -43,17 +56,21 @@ class ObservationWindows:
         freq: the grid's frequency alias.
         day_open: ``[P, G]`` bool, ``P`` slots per day (``P = 0``: daily or coarser grid).
         week_open: ``[7, G]`` bool, Monday first.
+        tz: the IANA zone whose clock the slots are on (None: the grid's own, UTC).
     """
 
     freq: str
     day_open: np.ndarray
     week_open: np.ndarray
+    tz: str | None = None
 
     @classmethod
     def fit(cls, values: np.ndarray, index: pd.DatetimeIndex, freq: str,
-            min_days: int = 3, min_weeks: int = 2) -> ObservationWindows:
-        """Learn the closed slots from a ``[T, G]`` panel with NaN where nothing was reported."""
-        index = pd.DatetimeIndex(index)
+            min_days: int = 3, min_weeks: int = 2, tz: str | None = None
+            ) -> ObservationWindows:
+        """Learn the closed slots from a ``[T, G]`` panel with NaN where nothing was
+        reported, on the local clock of ``tz`` when given (``index`` is naive UTC)."""
+        index = _clock(index, tz)
         seen = ~np.isnan(values)
         n_series = values.shape[1]
         per_day = _slots_per_day(freq)
@@ -78,15 +95,16 @@ class ObservationWindows:
             weeks_seen = len(pd.Series(days[span][obs]).dt.to_period("W").unique())
             if weeks_seen >= min_weeks:
                 week_open[:, g] = reported | (occurrences.to_numpy() < min_weeks)
-        return cls(freq=freq, day_open=day_open, week_open=week_open)
+        return cls(freq=freq, day_open=day_open, week_open=week_open,
+                   tz=tz if tz and tz != "UTC" else None)
 
     @property
     def any_closed(self) -> bool:
         return bool((~self.day_open).any() or (~self.week_open).any())
 
     def open_at(self, index: pd.DatetimeIndex) -> np.ndarray:
-        """``[T, G]`` bool: True where the series reports at that time."""
-        index = pd.DatetimeIndex(index)
+        """``[T, G]`` bool: True where the series reports at that (naive UTC) time."""
+        index = _clock(index, self.tz)
         mask = self.week_open[index.day_of_week.to_numpy()]
         per_day = self.day_open.shape[0]
         if per_day and per_day == _slots_per_day(self.freq):
@@ -117,13 +135,17 @@ class ObservationWindows:
                 + more)
 
     def get_state(self) -> dict[str, Any]:
-        return {"freq": self.freq, "day_open": np.asarray(self.day_open),
-                "week_open": np.asarray(self.week_open)}
+        state = {"freq": self.freq, "day_open": np.asarray(self.day_open),
+                 "week_open": np.asarray(self.week_open)}
+        if self.tz:
+            state["tz"] = self.tz
+        return state
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> ObservationWindows:
         return cls(freq=state["freq"], day_open=np.asarray(state["day_open"]).astype(bool),
-                   week_open=np.asarray(state["week_open"]).astype(bool))
+                   week_open=np.asarray(state["week_open"]).astype(bool),
+                   tz=state.get("tz"))  # models saved before: slots on the UTC grid
 
 
 def _ranges(labels: list[str], slots: np.ndarray) -> str:

@@ -69,16 +69,16 @@ def steps_per_day(freq: str) -> int:
 
 
 # Lightning messages that say nothing to a datamime user.
-_LIGHTNING_NOISE = ("does not have many workers", "number of training batches", "litlogger",
+LIGHTNING_NOISE = ("does not have many workers", "number of training batches", "litlogger",
                     "estimate number of stepping batches", "LeafSpec", "TPU available")
 
 
 class _DropNoise(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not any(noise in record.getMessage() for noise in _LIGHTNING_NOISE)
+        return not any(noise in record.getMessage() for noise in LIGHTNING_NOISE)
 
 
-def _quiet_lightning_logs() -> None:
+def quiet_lightning_logs() -> None:
     for name in ("lightning.pytorch", "lightning.fabric"):
         for target in (logging.getLogger(name), *logging.getLogger(name).handlers):
             if not any(isinstance(f, _DropNoise) for f in target.filters):
@@ -296,11 +296,11 @@ class DeepGenerator:
                   **self.trainer_kwargs}
         kwargs["enable_progress_bar"] = verbose and kwargs.get("enable_progress_bar", True)
         kwargs["callbacks"] = [*kwargs.get("callbacks", []), history]
-        _quiet_lightning_logs()
+        quiet_lightning_logs()
         trainer = pl.Trainer(**kwargs)
         threads = self.cpu_threads or torch.get_num_threads()
         with warnings.catch_warnings(), torch_threads(threads):
-            for noise in _LIGHTNING_NOISE:
+            for noise in LIGHTNING_NOISE:
                 warnings.filterwarnings("ignore", f".*{noise}.*")
             trainer.fit(lit, loader)
         self._net = lit.net.cpu().eval()

@@ -1,0 +1,154 @@
+"""The writers: CSV, Parquet (streamed in row groups) and Excel, in the sample's style.
+
+They take an :class:`OutputFormat`, how the sample was written (separator, decimal
+mark, date format, column names), not the whole Schema. Parquet is streamed: the blocks
+of :meth:`Generated.blocks` become row groups as they are laid out, so a year of
+thousands of series never exists as one table. A long-layout CSV (the common case) is
+written from the generated values directly: each series' identifying cells and each
+time step's cell are formatted once and repeated, never a million-row table of text;
+other CSVs and Excel go through :func:`datamime.data.io.write_table` on the whole
+table, which gives the same bytes. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from datamime.data.io import (CSV_EXTENSIONS, PARQUET_EXTENSIONS, atomic_file, csv_cells,
+                              csv_column, escape_formulas, whole_numbers, write_csv_lines,
+                              write_table)
+from datamime.data.panel import clock_times
+from datamime.data.schema import Schema
+from datamime.output import layout
+from datamime.output.layout import Generated
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """How output tables are written: the sample's style and column names.
+
+    Attributes:
+        time: the time column. value: the (long layout) value column.
+        values: the value columns of the wide layout, or None.
+        sep, decimal, date_format: the sample's separator (None: ``,``), decimal mark
+            and date format, for text output.
+        integer: the sample was whole numbers (float columns of whole values are then
+            written as integers).
+    """
+
+    time: str
+    value: str
+    values: tuple[str, ...] | None
+    sep: str | None
+    decimal: str
+    date_format: str | None
+    integer: bool
+
+    @classmethod
+    def from_schema(cls, schema: Schema) -> OutputFormat:
+        return cls(time=schema.time, value=schema.value,
+                   values=tuple(schema.values) if schema.values else None, sep=schema.sep,
+                   decimal=schema.decimal, date_format=schema.date_format,
+                   integer=schema.integer)
+
+
+def write(generated: Generated, path: str | os.PathLike, fmt: OutputFormat,
+          escape: bool | None = None, rows_per_group: int | None = None) -> int:
+    """Write the rows of ``generated`` to ``path`` (``.csv``/``.tsv``/``.txt``,
+    ``.parquet``, ``.xlsx``), atomically; returns the number of rows written.
+
+    Args:
+        escape: prefix text cells a spreadsheet would run as formulas with ``'``
+            (None: for ``.xlsx`` only; never for Parquet).
+        rows_per_group: Parquet row-group size, whole series or entities per group
+            (default :data:`datamime.output.layout.ROWS_PER_BLOCK`).
+
+    Raises:
+        DataError: unsupported extension, or the path cannot be written.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext in PARQUET_EXTENSIONS:
+        return write_parquet(generated, path, rows_per_group)
+    if ext in CSV_EXTENSIONS:
+        sep = fmt.sep or ("\t" if ext == ".tsv" else ",")
+        rows = write_csv_long(generated, path, fmt, sep, bool(escape))
+        if rows is not None:
+            return rows
+    table = generated.table()
+    write_table(table, path, fmt, escape=escape)
+    return len(table)
+
+
+def write_parquet(generated: Generated, path: str | os.PathLike,
+                  rows_per_group: int | None = None) -> int:
+    """Stream the rows of ``generated`` to a Parquet file, a row group per block."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows, writer, schema = 0, None, None
+    with atomic_file(path) as tmp:
+        try:
+            for block in generated.blocks(rows_per_group or layout.ROWS_PER_BLOCK):
+                if writer is None:
+                    schema = pa.Schema.from_pandas(block, preserve_index=False)
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(pa.Table.from_pandas(block, schema=schema,
+                                                        preserve_index=False))
+                rows += len(block)
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
+
+
+def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFormat,
+                   sep: str, escape: bool = False) -> int | None:
+    """Write a long-layout draw as CSV straight from its values; the bytes
+    :func:`~datamime.data.io.write_table` writes for ``generated.table()``.
+
+    Returns the rows written, or None (nothing written) when this writer does not
+    apply: the wide layout, a decimal comma, a multi-character separator, no date
+    format.
+    """
+    import pyarrow as pa
+
+    lay = generated.layout
+    decimal = fmt.decimal if fmt.decimal != sep else "."
+    if lay.values or decimal != "." or len(sep) != 1 or not fmt.date_format:
+        return None
+    n_steps, n_series = generated.values.shape
+    keys = generated.keys[list(lay.groups)].astype(str)
+    frame = pd.concat([keys.iloc[:0], pd.DataFrame({lay.time: pd.Series(dtype="datetime64[ns]"),
+                                                    lay.value: pd.Series(dtype=float)})],
+                      axis=1)
+    header = list(escape_formulas(frame, skip=[lay.value]).columns if escape else frame.columns)
+    if escape:
+        keys = escape_formulas(keys)
+    # [G] cells of each series' identifying columns, [T] cells of each time step
+    prefix = None
+    if lay.groups:
+        cells = [csv_cells(keys[c].tolist(), sep) for c in keys.columns]
+        prefix = pa.array([sep.join(row) for row in zip(*cells)], type=pa.string())
+    times = pa.array(csv_cells(list(clock_times(generated.index, lay.tz)
+                                    .strftime(fmt.date_format)), sep), type=pa.string())
+    keep = None if generated.open is None else np.flatnonzero(generated.open.T.reshape(-1))
+    series = np.repeat(np.arange(n_series), n_steps)  # [G*T] rows: series then time
+    steps = np.tile(np.arange(n_steps), n_series)
+    flat = generated.values.T.reshape(-1)
+    if keep is not None:
+        series, steps, flat = series[keep], steps[keep], flat[keep]
+    value = pd.Series(flat.astype(np.int64) if lay.value in lay.integer else flat)
+    columns = [times.take(pa.array(steps)),
+               csv_column(whole_numbers(value, fmt.integer), sep, lay.time, None)]
+    if prefix is not None:
+        columns.insert(0, prefix.take(pa.array(series)))
+    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+        fh.write((sep.join(csv_cells(header, sep)) + "\n").encode("utf-8"))
+        write_csv_lines(fh, columns, sep)
+    return len(flat)
