@@ -20,7 +20,7 @@ import pandas as pd
 
 from datamime.data.panel import Panel
 from datamime.errors import DataError, ModelError
-from datamime.evaluate import _nanmean, seasonal_period, seasonal_phase, step_counter
+from datamime.evaluate import nanmean, seasonal_period, seasonal_phase, step_counter
 
 _STATE_VERSION = 1
 
@@ -50,7 +50,7 @@ def _constants(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     lo = np.where(mask, values, np.inf).min(axis=0)
     hi = np.where(mask, values, -np.inf).max(axis=0)
     constant = seen & (lo == hi)
-    return seen, constant, np.where(constant, lo, _nanmean(values))
+    return seen, constant, np.where(constant, lo, nanmean(values))
 
 
 def _phase_means(
@@ -190,9 +190,9 @@ class SeasonalBootstrap(_Base):
         trend = _centred_moving_average(values, period)
         trend[:, ~decompose] = np.nan
         seasonal, _ = _phase_means(values - trend, phase, period)
-        seasonal = seasonal - _nanmean(seasonal)
+        seasonal = seasonal - nanmean(seasonal)
         seasonal = np.where(np.isfinite(seasonal) & decompose, seasonal, 0.0)
-        trend_level = _nanmean(trend)
+        trend_level = nanmean(trend)
         level = np.where(decompose & np.isfinite(trend_level), trend_level, level)
         resid = np.where(decompose, values - trend, values - level) - seasonal[phase]
         resid[:, constant] = np.nan
@@ -355,14 +355,14 @@ class SeasonalAR(_Base):
         y[~np.isfinite(y)] = np.nan  # log1p of values <= -1 when log is forced
         phase = seasonal_phase(panel.index, panel.freq, period)
         profile, _ = _phase_means(y, phase, period)
-        mean_y = _nanmean(y)
+        mean_y = nanmean(y)
         profile = np.where(np.isfinite(profile), profile, mean_y)
         has_profile = _enough_cycles(y, period, self.min_cycles)
         profile = np.where(has_profile, profile, mean_y)
         z = y - profile[phase]  # [T, G]
 
         phi = np.zeros((values.shape[1], 2))
-        sigma2 = _nanmean(z * z)
+        sigma2 = nanmean(z * z)
         chosen = np.zeros(values.shape[1], dtype=int)
         for order in range(1, self.order + 1):
             coef, var, n = _fit_ar(z, order)

@@ -105,7 +105,7 @@ METRIC_DESCRIPTIONS: dict[str, str] = {
 # --------------------------------------------------------------------------- calendar
 
 
-def _offset_step(freq: str) -> tuple[str, Any]:
+def offset_step(freq: str) -> tuple[str, Any]:
     """``("fixed", Timedelta)`` or ``("months", n)`` for an offset alias."""
     offset = to_offset(freq)
     if isinstance(offset, pd.offsets.Week):
@@ -134,7 +134,7 @@ def seasonal_period(freq: str) -> int:
         for daily steps (7), a year for weekly or monthly steps (52, 12, 4 for
         quarters), and 1 (no cycle) beyond.
     """
-    kind, step = _offset_step(freq)
+    kind, step = offset_step(freq)
     if kind == "months":
         return max(1, 12 // step) if step <= 12 else 1
     if step <= pd.Timedelta(0):
@@ -162,7 +162,7 @@ def step_counter(index: pd.DatetimeIndex, freq: str) -> np.ndarray:
     index = pd.DatetimeIndex(index)
     if index.tz is not None:
         index = index.tz_localize(None)
-    kind, step = _offset_step(freq)
+    kind, step = offset_step(freq)
     if kind == "months":
         months = (index.year.to_numpy() - 1970) * 12 + index.month.to_numpy() - 1
         return np.floor_divide(months, step).astype(np.int64)
@@ -182,7 +182,7 @@ def default_window(freq: str) -> int:
 # --------------------------------------------------------------------------- helpers
 
 
-def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
+def nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """NaN-ignoring mean without warnings (NaN where nothing is observed)."""
     mask = np.isfinite(x)
     count = mask.sum(axis=axis)
@@ -193,14 +193,14 @@ def _nanmean(x: np.ndarray, axis: int = 0) -> np.ndarray:
 
 def _nanstd(x: np.ndarray, axis: int = 0) -> np.ndarray:
     """NaN-ignoring population standard deviation without warnings."""
-    mean = _nanmean(x, axis=axis)
+    mean = nanmean(x, axis=axis)
     dev = x - np.expand_dims(mean, axis)
-    return np.sqrt(_nanmean(dev * dev, axis=axis))
+    return np.sqrt(nanmean(dev * dev, axis=axis))
 
 
-def _real_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def real_scale(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-series mean, std and whether the series can set a scale (non-constant)."""
-    mean = _nanmean(values)
+    mean = nanmean(values)
     std = _nanstd(values)
     count = np.isfinite(values).sum(axis=0)
     ok = (count >= 2) & np.isfinite(std) & (std > 1e-12 * np.maximum(1.0, np.abs(mean)))
@@ -248,8 +248,8 @@ def autocorrelation(values: np.ndarray, max_lag: int) -> np.ndarray:
         ``[max_lag, G]``; NaN for constant series and lags with fewer than 3 pairs.
     """
     n_steps, n_series = values.shape
-    centred = values - _nanmean(values)
-    var = _nanmean(centred * centred)
+    centred = values - nanmean(values)
+    var = nanmean(centred * centred)
     out = np.full((max_lag, n_series), np.nan)
     for lag in range(1, min(max_lag, n_steps - 1) + 1):
         prod = centred[lag:] * centred[:-lag]  # [T - lag, G]
@@ -273,7 +273,7 @@ def correlation_matrix(values: np.ndarray, min_overlap: int = 10) -> np.ndarray:
     """
     mask = np.isfinite(values)
     m = mask.astype(float)
-    centred = np.where(mask, values - _nanmean(values), 0.0)  # [T, G]
+    centred = np.where(mask, values - nanmean(values), 0.0)  # [T, G]
     n = m.T @ m  # [G, G] common observations
     sx = centred.T @ m  # sum of x_i where j is observed
     sxx = (centred * centred).T @ m
@@ -282,7 +282,7 @@ def correlation_matrix(values: np.ndarray, min_overlap: int = 10) -> np.ndarray:
         mean_i = sx / n
         var_i = sxx / n - mean_i**2
         cov = sxy / n - mean_i * mean_i.T
-        total_var = _nanmean(np.where(mask, centred * centred, np.nan))
+        total_var = nanmean(np.where(mask, centred * centred, np.nan))
         tol = 1e-12 * (total_var[:, None] + 1e-300)
         good = (n >= min(min_overlap, max(len(values), 2))) & (var_i > tol) & (var_i.T > tol.T)
         corr = cov / np.sqrt(np.abs(var_i * var_i.T))
@@ -354,7 +354,7 @@ def _wasserstein(
 
 
 def _profile_error(real_prof: np.ndarray, gen_prof: np.ndarray, std: np.ndarray) -> np.ndarray:
-    return _nanmean(np.abs(real_prof - gen_prof) / std)  # [P, G] -> [G]
+    return nanmean(np.abs(real_prof - gen_prof) / std)  # [P, G] -> [G]
 
 
 def _weekday_profile(values: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
@@ -366,7 +366,7 @@ def _weekday_profile(values: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
 
 def _fill_windows(windows: np.ndarray) -> np.ndarray:
     """Replace NaN in ``[n, w]`` windows by each window's own mean."""
-    row_mean = _nanmean(windows, axis=1)
+    row_mean = nanmean(windows, axis=1)
     return np.where(np.isfinite(windows), windows, np.nan_to_num(row_mean)[:, None])
 
 
@@ -476,7 +476,7 @@ def _window_distance(a: np.ndarray, b: np.ndarray, chunk: int = 256) -> np.ndarr
     out = np.empty((len(a), len(b)))
     for lo in range(0, len(a), chunk):
         diff = a[lo : lo + chunk, None, :] - b[None, :, :]  # [c, n, w]
-        out[lo : lo + chunk] = np.sqrt(_nanmean(diff * diff, axis=2))
+        out[lo : lo + chunk] = np.sqrt(nanmean(diff * diff, axis=2))
     return np.where(np.isfinite(out), out, np.inf)  # no common step: never the closest
 
 
@@ -605,7 +605,7 @@ def _windows(
 def _span(index: pd.DatetimeIndex, freq: str) -> pd.Timedelta:
     if len(index) == 0:
         return pd.Timedelta(0)
-    kind, step = _offset_step(freq)
+    kind, step = offset_step(freq)
     last = index[-1] + (step if kind == "fixed" else pd.DateOffset(months=step))
     return pd.Timestamp(last) - pd.Timestamp(index[0])
 
@@ -696,7 +696,7 @@ def evaluate(
     n_series = rv.shape[1]
     if reference is not None:
         _check_same_series(reference, generated)
-    mean, std, ok = _real_scale(rv if reference is None else np.asarray(reference.values, float))
+    mean, std, ok = real_scale(rv if reference is None else np.asarray(reference.values, float))
     safe_std = np.where(ok, std, 1.0)
     out: dict[str, Any] = {
         "n_series": n_series,
@@ -719,7 +719,7 @@ def evaluate(
     per["daily_profile_error"] = np.where(ok, _profile_error(real_prof, gen_prof, safe_std), np.nan)
     out["daily_profile_error"] = _mean_or_none(per["daily_profile_error"])
     out["weekly_profile_error"] = None
-    kind, step = _offset_step(freq)
+    kind, step = offset_step(freq)
     long_enough = _span(real.index, freq) >= pd.Timedelta(days=14)
     if kind == "fixed" and step < pd.Timedelta(days=7) and long_enough:
         real_week = _weekday_profile(rv, real.index)
@@ -732,7 +732,7 @@ def evaluate(
     # dynamics
     max_lag = max(1, min(window, rv.shape[0] - 3))
     acf_diff = np.abs(autocorrelation(rv, max_lag) - autocorrelation(gv, max_lag))
-    per["acf_distance"] = np.where(ok, _nanmean(acf_diff), np.nan)
+    per["acf_distance"] = np.where(ok, nanmean(acf_diff), np.nan)
     out["acf_distance"] = _mean_or_none(per["acf_distance"])
 
     # cross-series structure
@@ -743,7 +743,7 @@ def evaluate(
         diff = np.abs(correlation_matrix(rv)[keep] - correlation_matrix(gv)[keep])
         np.fill_diagonal(diff, np.nan)
         out["correlation_error"] = _mean_or_none(diff[np.triu_indices(diff.shape[0], k=1)])
-        per["correlation_error"][ok] = _nanmean(diff, axis=1)
+        per["correlation_error"][ok] = nanmean(diff, axis=1)
 
     # windows of standardised values: discrimination, forecasting, privacy
     real_z = (rv - mean) / safe_std
@@ -785,7 +785,7 @@ def evaluate(
     out["constant_series_mae"] = None
     if constant.any() and gv.shape[0]:
         gaps = np.abs(gv[:, constant] - mean[constant])
-        out["constant_series_mae"] = _mean_or_none(_nanmean(gaps))
+        out["constant_series_mae"] = _mean_or_none(nanmean(gaps))
 
     # day-scale co-movement, bounds, roughness
     train = rv if reference is None else np.asarray(reference.values, dtype=float)
@@ -931,7 +931,7 @@ def plot_correlation(real_corr: np.ndarray, gen_corr: np.ndarray):
 
 def _pick_series(real: Panel, k: int = 6) -> np.ndarray:
     """Up to ``k`` series spread across the panel, non-constant ones first."""
-    _, _, ok = _real_scale(real.values)
+    _, _, ok = real_scale(real.values)
     pool = np.flatnonzero(ok)
     if pool.size == 0:
         pool = np.arange(real.n_series)

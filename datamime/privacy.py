@@ -38,7 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from datamime.data.panel import Panel
 from datamime.fidelity import MAX_MODE_SHARE, mode_share
-from datamime.evaluate import _offset_step, _real_scale, default_window
+from datamime.evaluate import offset_step, real_scale, default_window
 
 COPY_TOLERANCE = 0.05  # share of the real-to-real spacing under which a window is a copy
 MAX_COPY_SHARE = 0.01  # above this share of copies, warn (or refuse)
@@ -57,7 +57,7 @@ def copy_window(freq: str, n_steps: int) -> int:
 
 def _unit(freq: str, window: int) -> tuple[str, str]:
     """How to name the windows: ``("days", "day")`` when a window is one day."""
-    kind, step = _offset_step(freq)
+    kind, step = offset_step(freq)
     if kind == "fixed" and window * step == pd.Timedelta(days=1):
         return "days", "day"
     if kind == "fixed" and window * step == pd.Timedelta(days=7):
@@ -125,7 +125,7 @@ def check_copies(
         raise ValueError(f"generated values {gv.shape} do not match the sample's "
                          f"{rv.shape[1]} series")
     window = copy_window(real.freq, rv.shape[0])
-    mean, std, ok = _real_scale(rv)
+    mean, std, ok = real_scale(rv)
     n_gen = gv.shape[0] // window if rv.shape[0] >= window else 0
     series = np.flatnonzero(ok)
     report: dict[str, Any] = {"window": window, "unit": _unit(real.freq, window),

@@ -25,7 +25,7 @@ from datamime import knowledge
 from datamime.data.io import formula_note
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema, prepare
-from datamime.data.transforms import _span_words, learnable_periods, sample_limits
+from datamime.data.transforms import span_words, learnable_periods, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
@@ -212,7 +212,7 @@ class Synthesizer:
             return "knowledge: none"
         step = pd.Timedelta(pd.tseries.frequencies.to_offset(panel.freq)) \
             if panel.freq[:1] not in "MQY" else pd.Timedelta(0)
-        span = _span_words(panel.index[-1] - panel.index[0] + step)
+        span = span_words(panel.index[-1] - panel.index[0] + step)
         return knowledge.describe(self.knowledge, learnable_periods(panel.index, panel.freq),
                                   span)
 

@@ -538,9 +538,9 @@ def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int,
         missing = [(name, need) for name, (length, need) in PERIODS.items()
                    if step_td < length and name not in learnable and name not in filled]
         if missing:
-            cycles = " or ".join(f"a {_ADJECTIVE[n]} cycle (needs {_span_words(need)})"
+            cycles = " or ".join(f"a {_ADJECTIVE[n]} cycle (needs {span_words(need)})"
                                  for n, need in missing)
-            notes.append(f"the sample spans {_span_words(span)}: too short to show {cycles}; "
+            notes.append(f"the sample spans {span_words(span)}: too short to show {cycles}; "
                          "the generated data has none")
     if n_observed < TINY_STEPS:
         notes.append(f"only {n_observed} values per series: the level, spread and "
@@ -551,7 +551,7 @@ def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int,
 _ADJECTIVE = {"day": "daily", "week": "weekly", "year": "yearly"}
 
 
-def _span_words(span: pd.Timedelta) -> str:
+def span_words(span: pd.Timedelta) -> str:
     days = span / DAY
     if days < 1:
         hours = span / pd.Timedelta("1h")
