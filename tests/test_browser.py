@@ -29,6 +29,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 EXAMPLE = REPO / "example.csv"
 APP = REPO / "datamime" / "app.py"
 STEPS = 48
+pytestmark = pytest.mark.browser  # a real browser: left out of the default run
 
 if not IN_CI:
     if CHROMIUM is None:

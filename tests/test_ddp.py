@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from datamime.synthesizer import Synthesizer
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.ddp  # two processes: left out of the default run (see pyproject.toml)
 
 
 def test_ddp_two_cpu_processes_train_and_save_once(tmp_path: Path) -> None:

@@ -321,18 +321,6 @@ class DeepGenerator:
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
 
-    @property
-    def net(self) -> nn.Module | None:
-        """The trained network as a torch module (built from :attr:`weights` on first use;
-        sampling does not need it)."""
-        if self._net is None and self.weights is not None:
-            import torch
-
-            self._net = _import(self.net_class)(**self.net_kwargs)
-            self._net.load_state_dict({k: torch.from_numpy(v) for k, v in self.weights.items()})
-            self._net.eval()
-        return self._net
-
     def _encode(self, keys: pd.DataFrame) -> np.ndarray:
         cols = [
             pd.Categorical(keys[c].astype(str), categories=self.categories[c]).codes
