@@ -48,8 +48,9 @@ from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema, guess_roles, prepare
 from datamime.errors import DataError, DatamimeError, SamplingError
+from datamime.models.registry import DEEP_MODELS
 from datamime.output import Generated, OutputFormat, write
-from datamime.synthesizer import MODELS, Synthesizer
+from datamime.synthesizer import Synthesizer
 
 APP_TITLE = "datamime"
 EXAMPLE_NAME = "example.csv"
@@ -68,7 +69,6 @@ MODEL_HELP = (
     "the recurrent VAE is the default. The baselines are classical methods that train in "
     "seconds: reshuffled days (bootstrap) or a seasonal autoregression."
 )
-DEEP_MODELS = {name for name, (path, _) in MODELS.items() if path.endswith("DeepGenerator")}
 DEFAULT_EPOCHS, MAX_EPOCHS = 15, 100
 SERIES_PER_PAGE = 48
 MAX_ROWS = 20_000_000  # generated rows (series x steps) the app accepts at once

@@ -16,17 +16,13 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from datamime.data.example import example_path
+from datamime import config
+from datamime.config import knowledge_setting, privacy_mode
 from datamime.errors import ConfigError, DatamimeError, DataError, Interrupted
 from datamime.output import Generated, OutputFormat, write
 from datamime.output.checks import formula_keys
 from datamime.persist import check_model_dir
 from datamime.synthesizer import Synthesizer
-
-
-# data=example points at ${datamime_example:}: the local example.csv, or the built-in one
-if not OmegaConf.has_resolver("datamime_example"):
-    OmegaConf.register_new_resolver("datamime_example", example_path)
 
 
 def _list(value: Any) -> list[str] | None:
@@ -38,190 +34,23 @@ def _list(value: Any) -> list[str] | None:
 
 
 # ------------------------------------------------------------ config checks
-# Hydra accepts any value for any key (``seed=x``); these checks turn a wrongly typed
-# setting into one clear line before anything is read, trained or written.
-
-PRIVACY_CHOICES = ("warn", "refuse", "off")
-
-
-def _setting(cfg: DictConfig, key: str) -> Any:
-    try:
-        return OmegaConf.select(cfg, key, throw_on_missing=True)
-    except Exception:  # noqa: BLE001 - a missing (???) or unresolvable value
-        raise ConfigError(f"{key} is not set; give it on the command line ({key}=...)") from None
-
-
-def _whole(cfg: DictConfig, key: str, minimum: int | None = None, optional: bool = False,
-           what: str = "a whole number", example: int = 1) -> int | None:
-    """The integer setting ``key`` (None if ``optional`` and unset), checked."""
-    value = _setting(cfg, key)
-    if value is None and optional:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{key}={value!r} is not {what}; e.g. {key}={example}")
-    if minimum is not None and value < minimum:
-        raise ConfigError(f"{key}={value} is too small: give {what} of at least {minimum}")
-    return value
-
-
-def _flag(cfg: DictConfig, key: str, auto: bool = False) -> bool | str:
-    value = _setting(cfg, key)
-    if isinstance(value, bool) or (auto and value in ("auto", None)):
-        return value
-    choices = "auto, true or false" if auto else "true or false"
-    raise ConfigError(f"{key}={value!r}: choose {choices}")
-
-
-def _text(cfg: DictConfig, key: str) -> None:
-    value = _setting(cfg, key)
-    if value is not None and not isinstance(value, str | int | float):
-        raise ConfigError(f"{key}={value!r}: give a single value")
-
-
-def privacy_mode(cfg: DictConfig) -> str:
-    """The checked ``privacy`` setting of a sampling config."""
-    value = cfg.get("privacy", "warn")
-    value = "off" if value is False else value  # YAML reads a bare `off` as false
-    if value not in PRIVACY_CHOICES:
-        raise ConfigError(f"privacy={value!r}: choose warn, refuse or off")
-    return value
-
-
-CHOICES = {
-    "trainer.accelerator": ("auto", "cpu", "gpu", "cuda", "mps"),
-    "model.transform": ("auto", "log1p", "none"),
-}
-NULLABLE_WHOLE = {"model.window": 2, "model.cpu_threads": 1}  # key: minimum when set
-
-
-def _packaged_defaults() -> dict[str, Any]:
-    """Default value of every scalar model/trainer setting in the packaged configs."""
-    root = Path(__file__).with_name("conf")
-    found: dict[str, Any] = {}
-    for group in ("model", "trainer"):
-        for file in sorted((root / group).glob("*.yaml")):
-            node = OmegaConf.load(file)
-            node.pop("defaults", None)
-            for key, value in _leaves(OmegaConf.to_container(node, resolve=False)):
-                if not (isinstance(value, str) and "${" in value):
-                    found.setdefault(f"{group}.{key}", value)
-    return found
-
-
-def _leaves(tree: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if not isinstance(tree, dict):
-        return [(prefix, tree)]
-    out = []
-    for key, value in tree.items():
-        if not str(key).startswith("_"):
-            out += _leaves(value, f"{prefix}.{key}" if prefix else str(key))
-    return out
-
-
-def _check_like_default(cfg: DictConfig, key: str, default: Any) -> None:
-    """A model/trainer setting must have the type of its packaged default."""
-    value = _setting(cfg, key)
-    if key in CHOICES:
-        if value not in CHOICES[key]:
-            raise ConfigError(f"{key}={value!r}: choose {', '.join(CHOICES[key])}")
-    elif key in NULLABLE_WHOLE:
-        _whole(cfg, key, minimum=NULLABLE_WHOLE[key], optional=True,
-               example=max(NULLABLE_WHOLE[key], 1))
-    elif key == "trainer.devices" and (value == "auto" or OmegaConf.is_list(value)):
-        return
-    elif isinstance(default, bool):
-        _flag(cfg, key)
-    elif isinstance(default, int):
-        _whole(cfg, key, minimum=1 if default >= 1 else 0, example=default)
-    elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{key}={value!r} is not a number; e.g. {key}={default}")
-        if default >= 0 and value < 0:
-            raise ConfigError(f"{key}={value} cannot be negative (default {default})")
-
-
-def _knowledge_setting(cfg: DictConfig, off: bool = False) -> Any:
-    """``knowledge=FILE.yaml`` (or null; at sampling also false: drop the model's own)."""
-    value = cfg.get("knowledge")
-    if value is None or (off and value is False):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"knowledge={value!r}: give a YAML file, e.g. "
-                          "knowledge=knowledge/air_pollution.yaml"
-                          + (" (or knowledge=false to drop the model's own)" if off else ""))
-    return value
-
+# Hydra accepts any value for any key (``seed=x``); the schemas of datamime/config.py
+# turn a wrongly typed setting into one clear line before anything is read, trained or
+# written.
 
 def check_train_config(cfg: DictConfig) -> None:
-    """Reject wrongly typed training settings with one clear message (ConfigError).
+    """Reject wrong training settings with one clear message (ConfigError).
 
-    Model and trainer settings are checked against the type of their default in
-    ``datamime/conf`` (a whole number stays a whole number, at least 1 if its default
-    is; a rate stays a non-negative number; a flag stays true/false).
+    Types, ranges and choices are those of :class:`datamime.config.TrainConfig` and the
+    schema of the chosen model; the model folder is checked too, before training.
     """
-    _whole(cfg, "seed", minimum=0)
-    _flag(cfg, "verbose")
-    _knowledge_setting(cfg)
-    _setting(cfg, "data.path")
-    for key in ("data.time", "data.valid"):
-        _text(cfg, key)
-    value = _setting(cfg, "data.value")
-    if OmegaConf.is_list(value):  # several value columns, learned together
-        if not value or not all(isinstance(v, str | int) for v in value):
-            raise ConfigError(f"data.value={value!r}: give column names, e.g. "
-                              "'data.value=[temperature,humidity]'")
-    else:
-        _text(cfg, "data.value")
-    sep = _setting(cfg, "data.sep")
-    if sep is not None and not (isinstance(sep, str) and sep):
-        raise ConfigError(f"data.sep={sep!r}: give the separator character, e.g. 'data.sep=;'")
-    groups = _setting(cfg, "data.groups")
-    if groups is not None and not isinstance(groups, str) and not (
-        OmegaConf.is_list(groups) and all(isinstance(g, str | int) for g in groups)
-    ):
-        raise ConfigError(f"data.groups={groups!r}: give column names, e.g. "
-                          "'data.groups=[site,sensor]', or [] for a single series")
-    defaults = _packaged_defaults()
-    for section in ("model", "trainer"):
-        if OmegaConf.select(cfg, section) is None:
-            continue
-        for key, _ in _leaves(OmegaConf.to_container(cfg[section], resolve=False), section):
-            if key in defaults:
-                _check_like_default(cfg, key, defaults[key])
-    dayfirst = _setting(cfg, "data.dayfirst")
-    if dayfirst is not None and not isinstance(dayfirst, bool):
-        raise ConfigError(f"data.dayfirst={dayfirst!r}: choose true, false or null")
-    if OmegaConf.select(cfg, "trainer.max_epochs") is not None:  # also -1 (Lightning: forever)
-        _whole(cfg, "trainer.max_epochs", minimum=1, what="a whole number of epochs",
-               example=15)
-    if not str(_setting(cfg, "model_dir") or "").strip():
-        raise ConfigError("model_dir is empty; give a folder (model_dir=models/latest)")
+    config.check(cfg, "train")
     check_model_dir(str(cfg.model_dir))  # refused before training, not after it
 
 
 def check_sample_config(cfg: DictConfig) -> None:
-    """Reject wrongly typed sampling settings with one clear message (ConfigError)."""
-    _whole(cfg, "seed", minimum=0)
-    _whole(cfg, "length", minimum=1, optional=True, what="a whole number of steps",
-           example=8760)
-    for key in ("start", "end"):
-        _text(cfg, key)
-    _flag(cfg, "integer", auto=True)
-    _flag(cfg, "positive", auto=True)
-    _flag(cfg, "plot")
-    _flag(cfg, "verbose")
-    if "escape_formulas" in cfg:
-        _flag(cfg, "escape_formulas")
-    privacy_mode(cfg)
-    _knowledge_setting(cfg, off=True)
-    if "new_groups" in cfg:
-        _whole(cfg, "new_groups", minimum=0, example=3)
-    if "combinations" in cfg:
-        _flag(cfg, "combinations")
-    if cfg.get("closed", "drop") not in ("drop", "fill"):
-        raise ConfigError(f"closed={cfg.closed!r}: choose drop or fill")
+    """Reject wrong sampling settings with one clear message (ConfigError)."""
+    config.check(cfg, "sample")
 
 
 def train(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -326,7 +155,7 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     _check_writable(out)
     privacy = privacy_mode(cfg)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
-    given = _knowledge_setting(cfg, off=True)
+    given = knowledge_setting(cfg, off=True)
     if given is not None:  # sampling's knowledge replaces the model's own
         syn.use_knowledge(given or None)
     elif syn.knowledge is not None and cfg.verbose:
@@ -390,7 +219,7 @@ def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     from datamime.evaluate import evaluate as compare
     from datamime.evaluate import write_report
 
-    _whole(cfg, "seed", minimum=0)
+    config.check(cfg, "evaluate")
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     schema = syn.schema
     roles = {"time": schema.time, "groups": schema.groups, "value": schema.value,
@@ -439,4 +268,5 @@ def run(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
             signal.signal(signal.SIGINT, previous)
 
 
-__all__ = ["train", "sample", "evaluate", "run", "check_train_config", "check_sample_config"]
+__all__ = ["train", "sample", "evaluate", "run", "check_train_config", "check_sample_config",
+           "privacy_mode", "stated_bounds"]

@@ -7,7 +7,6 @@ generate, the output constraints, the output table's format, and persistence.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -28,7 +27,9 @@ from datamime.data.schema import Schema, prepare
 from datamime.data.transforms import span_words, learnable_periods, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.errors import DatamimeError, ModelError, SamplingError
+from datamime.models import registry
 from datamime.models.base import Generator
+from datamime.models.registry import MODELS
 from datamime.output import checks
 from datamime.output import rules as output_rules
 from datamime.output.layout import Generated, Layout
@@ -37,37 +38,21 @@ from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE, rea
 from datamime.series import plan as plan_series
 
 FORMAT_VERSION = 2
-MODELS = {
-    "ar_rnn": ("datamime.models.deep.DeepGenerator", {"net": "ar_rnn"}),
-    "rvae": ("datamime.models.deep.DeepGenerator", {"net": "rvae"}),
-    "seasonal_bootstrap": ("datamime.baselines.SeasonalBootstrap", {}),
-    "seasonal_ar": ("datamime.baselines.SeasonalAR", {}),
-    "block_bootstrap": ("datamime.baselines.BlockBootstrap", {}),
-}
 PRIVACY_MODES = checks.PRIVACY_MODES
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
 
 
-def _import(path: str) -> Any:
-    if not path.startswith("datamime."):
-        raise ModelError(f"refusing to load code outside datamime: {path}")
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
 def make_generator(name: str, **kwargs: Any) -> Generator:
-    """A generator by name (``ar_rnn``, ``rvae`` or a baseline), with its keyword arguments."""
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
-    path, defaults = MODELS[name]
-    return _import(path)(**{**defaults, **kwargs})
+    """A generator by name (see :data:`datamime.models.registry.MODELS`) and keywords."""
+    return registry.make(name, **kwargs)
 
 
 class Synthesizer:
     """Learns a long table of time series and generates look-alike data for any dates.
 
     Args:
-        model: a model name (see :data:`MODELS`) or a ready :class:`Generator`.
+        model: a model name (see :data:`datamime.models.registry.MODELS`) or a
+            ready :class:`Generator`.
         seed: makes training and (by default) sampling repeatable.
         verbose: print the guessed roles and show training progress.
         **model_kwargs: passed to the named model (e.g. ``trainer={"max_epochs": 5}``).
@@ -87,8 +72,7 @@ class Synthesizer:
     def __init__(self, model: str | Generator = "rvae", seed: int = 0, verbose: bool = True,
                  **model_kwargs: Any) -> None:
         if isinstance(model, str):
-            deep = MODELS.get(model, ("",))[0].endswith("DeepGenerator")
-            model = make_generator(model, **({"seed": seed} if deep else {}), **model_kwargs)
+            model = registry.make(model, seed=seed, **model_kwargs)
         elif model_kwargs:
             raise TypeError("model keyword arguments go with a model name, not an instance")
         self.generator = model
@@ -560,7 +544,7 @@ class Synthesizer:
             raise ModelError(f"{file} was written by an incompatible datamime (format "
                              f"{version}, this one reads {FORMAT_VERSION}); train it again")
         self = cls.__new__(cls)
-        self.generator = _import(state["generator"]).from_state(state["state"])
+        self.generator = registry.load_class(state["generator"]).from_state(state["state"])
         self.schema = Schema.from_dict(state["schema"])
         self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
         p = state["panel"]

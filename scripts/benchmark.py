@@ -42,13 +42,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from datamime.models import registry
+
 REPO = Path(__file__).resolve().parents[1]
 ATMO = REPO.parent / "shared" / "data" / "atmo_normandie_3days.csv"
 EXAMPLE = REPO / "example.csv"
 
 DATASETS = ("example", "atmo_a", "atmo_b", "synthetic")
-MODELS = ("ar_rnn", "rvae", "seasonal_bootstrap", "seasonal_ar", "block_bootstrap")
-DEEP = ("ar_rnn", "rvae")
+MODELS = tuple(registry.MODELS)  # every model of datamime/models/registry.py
+DEEP = registry.DEEP_MODELS
 DEFAULT_MODEL = "rvae"
 TARGET_DATASET = "atmo_a"
 

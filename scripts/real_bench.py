@@ -36,9 +36,12 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import real_data  # noqa: E402  (benchmarks/real_data.py)
 
-MODELS = ("rvae", "ar_rnn", "seasonal_bootstrap", "seasonal_ar", "block_bootstrap")
-DEEP = ("rvae", "ar_rnn")
+from datamime.models import registry  # noqa: E402
+
 DEFAULT_MODEL = "rvae"
+# every model of datamime/models/registry.py, the default first (the reports' order)
+MODELS = (DEFAULT_MODEL, *(m for m in registry.MODELS if m != DEFAULT_MODEL))
+DEEP = tuple(m for m in MODELS if m in registry.DEEP_MODELS)
 SEED_APP = "seasonal_bootstrap"  # the seed app's method
 PROTOCOLS = ("A", "F")
 

@@ -3,13 +3,14 @@
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from datamime import pipeline
+from datamime import config, pipeline
 
 
 def generate(cfg: DictConfig) -> list:
     from datamime.parallel import sample_partitioned
     from datamime.synthesizer import Synthesizer
 
+    config.check(cfg, "sample_parallel")
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)
     files = sample_partitioned(syn, cfg.out, cfg.parts, length=cfg.length, start=cfg.start,
                                end=cfg.end, seed=cfg.seed, integer=cfg.integer,

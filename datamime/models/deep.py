@@ -35,6 +35,7 @@ from datamime.data.transforms import (
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
 from datamime.models.recolour import TimeColouring, colouring
+from datamime.models.registry import NETS
 from datamime.series import SeriesPlan
 
 if TYPE_CHECKING:
@@ -48,10 +49,6 @@ CHUNK_STEPS = 256
 # and the per-step product grow with G^2.
 MAX_COLOUR_SERIES = 1000
 
-NETS = {
-    "ar_rnn": "datamime.models.ar_rnn.ARRNN",
-    "rvae": "datamime.models.rvae.RecurrentVAE",
-}
 
 
 def _import(path: str) -> Any:
