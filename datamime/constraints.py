@@ -145,8 +145,8 @@ def _sits(values: np.ndarray, extreme: float) -> bool:
     return hits >= PILE * int(np.isclose(rest, nxt, rtol=1e-9, atol=1e-12).sum())
 
 
-def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None,
+                   new: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The bounds each series' sample sits on: ``(low, high)``, ``[G]`` each, NaN for none.
 
     Args:
@@ -154,6 +154,8 @@ def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None
         columns: ``[G]`` the value column (or any label) each series belongs to; a bound
             the series of one label sit on together (humidity at 100 % at some stations)
             holds for every series of that label. None: each series on its own.
+        new: ``[N]`` the labels of new series (not in the sample) appended after the
+            sample's: each gets the bound all the sample's series of its label sit on.
 
     A series' own bound is its minimum (maximum) when it sits on it (see
     :data:`SIT_MIN_COUNT`, :data:`SIT_MIN_SHARE`); a label's bound is the minimum
@@ -181,7 +183,16 @@ def sitting_bounds(values: np.ndarray, columns: np.ndarray | None = None
             low[cols] = np.fmax(low[cols], x.min())
         if _sits(x, x.max()):
             high[cols] = np.fmin(high[cols], x.max())
-    return low, high
+    if new is None or not len(new):
+        return low, high
+    new = np.asarray(new)
+    new_low, new_high = np.full(len(new), np.nan), np.full(len(new), np.nan)
+    for label in np.unique(new):
+        seen = labels == label
+        if seen.any():
+            lo, hi = sitting_bounds(v[:, seen].reshape(-1, 1))
+            new_low[new == label], new_high[new == label] = lo[0], hi[0]
+    return np.concatenate([low, new_low]), np.concatenate([high, new_high])
 
 
 def parse_flag(value: bool | str | None, name: str) -> bool | None:

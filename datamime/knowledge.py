@@ -421,6 +421,32 @@ def apply(
     return values * factors(know, index, rows, sample_index, sample_week)
 
 
+def apply_learned_from(know: dict, panel: Any, tz: str | None, values: np.ndarray,
+                       index: pd.DatetimeIndex, keys: pd.DataFrame) -> np.ndarray:
+    """:func:`apply` to a draw (``[T, G]`` on ``index``) of a model fitted on ``panel``.
+
+    Only the cycles ``panel`` is too short to show are applied (:func:`in_effect`), on
+    local dates when the sample was read in zone ``tz``; series beyond the sample's (new
+    ones, ``keys``) take the sample's mean week.
+    """
+    from datamime.data.transforms import learnable_periods
+
+    def local(ix: pd.DatetimeIndex) -> pd.DatetimeIndex:
+        if tz in (None, "UTC"):
+            return ix
+        return ix.tz_localize("UTC").tz_convert(tz).tz_localize(None)
+
+    effect = in_effect(know, learnable_periods(panel.index, panel.freq))
+    sample_index = local(panel.index)
+    week = None
+    if effect["week_from_sample"] and effect["holidays"] is not None:
+        week = weekday_profile(panel.values, sample_index,
+                               is_holiday(effect["holidays"], sample_index))
+        extra = len(keys) - panel.n_series
+        week = np.hstack([week, np.repeat(week.mean(1, keepdims=True), extra, 1)])
+    return apply(effect, values, local(index), keys, sample_index, week)
+
+
 def monthly_profile(know: dict, keys: list[dict[str, str]], sample_index: pd.DatetimeIndex,
                     year: int, learned: list[str] = ()) -> np.ndarray:
     """``[12, G]`` mean factor of each month of ``year`` (the profile the app draws)."""

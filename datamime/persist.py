@@ -8,6 +8,9 @@ same structure back with numpy arrays, reading with ``allow_pickle=False``, so a
 file can hold data but never code, and loading a model needs neither torch nor its
 start-up time (see :mod:`datamime.models.numpy_nets`).
 
+:func:`save_synthesizer` and :func:`load_synthesizer` write and read a
+:class:`~datamime.synthesizer.Synthesizer`'s folder with these.
+
 :func:`check_model_dir` and :func:`write_model_dir` keep a model folder safe: datamime
 writes a model only into a new or empty folder or over a folder that already holds a
 datamime model, replaces only its own files there, and deletes nothing else.
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import pandas as pd
 
 MANIFEST = "manifest"
 MODEL_FILE = "model.npz"
@@ -35,6 +39,7 @@ LEGACY_MODEL_FILE = "model.pt"  # format 1: torch.save, read with torch.load(wei
 # Every file a model folder may hold that datamime wrote; nothing else is ever replaced.
 KNOWLEDGE_FILE = "knowledge.json"  # the knowledge file kept with a model (datamime/knowledge.py)
 OWN_FILES = (MODEL_FILE, "schema.json", "loss_curve.png", KNOWLEDGE_FILE, LEGACY_MODEL_FILE)
+FORMAT_VERSION = 2  # of the model file written by save_synthesizer
 
 
 def to_numpy(value: Any) -> Any:
@@ -235,3 +240,103 @@ def write_model_dir(path: str | os.PathLike, fill: Callable[[Path], None]) -> Pa
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return path
+
+
+# ------------------------------------------------- the Synthesizer's model folder
+def save_synthesizer(syn: Any, path: str | os.PathLike) -> Path:
+    """Write the fitted :class:`~datamime.synthesizer.Synthesizer` ``syn`` to ``path``.
+
+    See :meth:`~datamime.synthesizer.Synthesizer.save` for what the folder holds.
+    """
+    panel, schema = syn.panel, syn.schema
+    state = {
+        "format_version": FORMAT_VERSION,
+        "generator": f"{type(syn.generator).__module__}.{type(syn.generator).__qualname__}",
+        "state": syn.generator.get_state(),
+        "schema": schema.to_dict(),
+        "seed": syn.seed,
+        "windows": None if syn.windows is None else syn.windows.get_state(),
+        "panel": {
+            "values": np.asarray(panel.values),
+            "index": panel.index.asi8.copy(),
+            "keys": {c: panel.keys[c].astype(str).tolist() for c in panel.keys.columns},
+            "freq": panel.freq,
+        },
+    }
+
+    def fill(folder: Path) -> None:
+        write_state(state, folder / MODEL_FILE)
+        (folder / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
+        if syn.knowledge is not None:
+            (folder / KNOWLEDGE_FILE).write_text(json.dumps(
+                {"source": syn.knowledge["source"], "name": syn.knowledge["name"],
+                 "knowledge": syn.knowledge["raw"]},
+                indent=2))
+        history = getattr(syn.generator, "loss_history", None)
+        if history:
+            from datamime.plotting import loss_curve
+
+            loss_curve(history, folder / "loss_curve.png")
+
+    return write_model_dir(path, fill)
+
+
+def load_synthesizer(cls: type, path: str | os.PathLike, verbose: bool = True) -> Any:
+    """A ``cls`` (:class:`~datamime.synthesizer.Synthesizer`) read from ``path``.
+
+    ``path`` is a folder written by :func:`save_synthesizer` (or a format-1 ``model.pt``).
+    """
+    from datamime import knowledge
+    from datamime.data.panel import Panel
+    from datamime.data.schema import Schema
+    from datamime.data.windows import ObservationWindows
+    from datamime.errors import ModelError
+    from datamime.models import registry
+
+    path = Path(path)
+    file = path / MODEL_FILE
+    legacy = not file.is_file() and (path / LEGACY_MODEL_FILE).is_file()
+    if legacy:
+        file = path / LEGACY_MODEL_FILE
+    elif not file.is_file():
+        raise ModelError(f"no trained model in {path}; train one first "
+                         "(python scripts/train.py) or set model_dir=DIR")
+    try:
+        if legacy:  # written before format 2; only these need torch to load
+            import torch
+
+            state = to_numpy(torch.load(file, map_location="cpu", weights_only=True))
+            if isinstance(state, dict) and state.get("format_version") == 1:
+                state["format_version"] = FORMAT_VERSION
+        else:
+            state = read_state(file)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user problem
+        raise ModelError(f"{file} is not a datamime model ({type(exc).__name__}); "
+                         "train the model again") from None
+    version = state.get("format_version") if isinstance(state, dict) else None
+    if version != FORMAT_VERSION:
+        raise ModelError(f"{file} was written by an incompatible datamime (format "
+                         f"{version}, this one reads {FORMAT_VERSION}); train it again")
+    syn = cls.__new__(cls)
+    syn.generator = registry.load_class(state["generator"]).from_state(state["state"])
+    syn.schema = Schema.from_dict(state["schema"])
+    syn.seed, syn.verbose, syn.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
+    p = state["panel"]
+    values = np.asarray(p["values"])
+    keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))
+    syn.panel = Panel(values=values, index=pd.DatetimeIndex(np.asarray(p["index"])),
+                      keys=keys, freq=p["freq"])
+    windows = state.get("windows")
+    syn.windows = None if windows is None else ObservationWindows.from_state(windows)
+    syn.notes = []
+    syn.knowledge = None
+    if (path / KNOWLEDGE_FILE).is_file():
+        try:
+            stored = json.loads((path / KNOWLEDGE_FILE).read_text(encoding="utf-8"))
+            syn.knowledge = knowledge.parse(stored["knowledge"], stored["source"],
+                                            stored.get("name"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelError(f"{path / KNOWLEDGE_FILE} cannot be read ({exc}); train "
+                             "the model again or delete that file") from None
+    return syn
+

@@ -7,7 +7,6 @@ generate, the output constraints, the output table's format, and persistence.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -33,11 +32,9 @@ from datamime.models.registry import MODELS
 from datamime.output import checks
 from datamime.output import rules as output_rules
 from datamime.output.layout import Generated, Layout
-from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE, read_state,
-                              to_numpy, write_model_dir, write_state)
+from datamime.persist import load_synthesizer, save_synthesizer
 from datamime.series import plan as plan_series
 
-FORMAT_VERSION = 2
 PRIVACY_MODES = checks.PRIVACY_MODES
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
 
@@ -199,26 +196,6 @@ class Synthesizer:
         span = span_words(panel.index[-1] - panel.index[0] + step)
         return knowledge.describe(self.knowledge, learnable_periods(panel.index, panel.freq),
                                   span)
-
-    def _knowledge_factors(self, values: np.ndarray, index: pd.DatetimeIndex,
-                           keys: pd.DataFrame) -> np.ndarray:
-        """``values`` times the knowledge factors, on local dates when the sample has a zone."""
-        panel, schema = self.panel, self.schema
-
-        def local(ix: pd.DatetimeIndex) -> pd.DatetimeIndex:
-            if schema.tz in (None, "UTC"):
-                return ix
-            return ix.tz_localize("UTC").tz_convert(schema.tz).tz_localize(None)
-
-        know = knowledge.in_effect(self.knowledge, learnable_periods(panel.index, panel.freq))
-        sample_index = local(panel.index)
-        week = None
-        if know["week_from_sample"] and know["holidays"] is not None:
-            week = knowledge.weekday_profile(panel.values, sample_index,
-                                             knowledge.is_holiday(know["holidays"], sample_index))
-            extra = len(keys) - panel.n_series  # new series: the mean week of the sample
-            week = np.hstack([week, np.repeat(week.mean(1, keepdims=True), extra, 1)])
-        return knowledge.apply(know, values, local(index), keys, sample_index, week)
 
     def _require_fit(self) -> tuple[Panel, Schema]:
         if self.panel is None or self.schema is None:
@@ -392,7 +369,8 @@ class Synthesizer:
         :func:`datamime.constraints.stated_bounds`), held exactly."""
         values = np.asarray(generator.sample(index, seed=seed), dtype=np.float64)
         if self.knowledge is not None:  # before the rules, so every guarantee still holds
-            values = self._knowledge_factors(values, index, keys)
+            values = knowledge.apply_learned_from(self.knowledge, self.panel, self.schema.tz,
+                                                  values, index, keys)
         low, high = self._sitting_bounds(keys)
         values = np.clip(values, np.where(np.isnan(low), -np.inf, low),
                          np.where(np.isnan(high), np.inf, high))
@@ -424,19 +402,10 @@ class Synthesizer:
         col = schema.variable if schema.values else None
         labels = (panel.keys[col].astype(str).to_numpy() if col
                   else np.zeros(panel.n_series, dtype=object).astype(str))
-        low, high = C.sitting_bounds(panel.values, labels)
-        extra = len(keys) - panel.n_series
-        if extra <= 0:
-            return low, high
+        extra = max(len(keys) - panel.n_series, 0)
         new = (keys[col].astype(str).to_numpy()[panel.n_series:] if col
                else np.full(extra, labels[0] if len(labels) else ""))
-        col_low, col_high = np.full(extra, np.nan), np.full(extra, np.nan)
-        for label in np.unique(new):
-            seen = labels == label
-            if seen.any():
-                lo, hi = C.sitting_bounds(panel.values[:, seen].reshape(-1, 1))
-                col_low[new == label], col_high[new == label] = lo[0], hi[0]
-        return np.concatenate([low, col_low]), np.concatenate([high, col_high])
+        return C.sitting_bounds(panel.values, labels, new=new)
 
     def _check_privacy(self, values: np.ndarray, seed: int, refuse: bool) -> None:
         """Run the copy check on ``[T, G]`` generated values; warn or refuse on copies."""
@@ -484,87 +453,13 @@ class Synthesizer:
         existing file or a folder of other files raises :class:`ModelError`, as does a
         failed write (disk full), which leaves the previous model unchanged.
         """
-        panel, schema = self._require_fit()
-        state = {
-            "format_version": FORMAT_VERSION,
-            "generator": f"{type(self.generator).__module__}.{type(self.generator).__qualname__}",
-            "state": self.generator.get_state(),
-            "schema": schema.to_dict(),
-            "seed": self.seed,
-            "windows": None if self.windows is None else self.windows.get_state(),
-            "panel": {
-                "values": np.asarray(panel.values),
-                "index": panel.index.asi8.copy(),
-                "keys": {c: panel.keys[c].astype(str).tolist() for c in panel.keys.columns},
-                "freq": panel.freq,
-            },
-        }
-
-        def fill(folder: Path) -> None:
-            write_state(state, folder / MODEL_FILE)
-            (folder / "schema.json").write_text(pd.Series(schema.to_dict()).to_json(indent=2))
-            if self.knowledge is not None:
-                (folder / KNOWLEDGE_FILE).write_text(json.dumps(
-                    {"source": self.knowledge["source"], "name": self.knowledge["name"],
-                     "knowledge": self.knowledge["raw"]},
-                    indent=2))
-            history = getattr(self.generator, "loss_history", None)
-            if history:
-                from datamime.plotting import loss_curve
-
-                loss_curve(history, folder / "loss_curve.png")
-
-        return write_model_dir(path, fill)
+        self._require_fit()
+        return save_synthesizer(self, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike, verbose: bool = True) -> Synthesizer:
         """Read a model written by :meth:`save`."""
-        path = Path(path)
-        file = path / MODEL_FILE
-        legacy = not file.is_file() and (path / LEGACY_MODEL_FILE).is_file()
-        if legacy:
-            file = path / LEGACY_MODEL_FILE
-        elif not file.is_file():
-            raise ModelError(f"no trained model in {path}; train one first "
-                             "(python scripts/train.py) or set model_dir=DIR")
-        try:
-            if legacy:  # written before format 2; only these need torch to load
-                import torch
-
-                state = to_numpy(torch.load(file, map_location="cpu", weights_only=True))
-                if isinstance(state, dict) and state.get("format_version") == 1:
-                    state["format_version"] = FORMAT_VERSION
-            else:
-                state = read_state(file)
-        except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user problem
-            raise ModelError(f"{file} is not a datamime model ({type(exc).__name__}); "
-                             "train the model again") from None
-        version = state.get("format_version") if isinstance(state, dict) else None
-        if version != FORMAT_VERSION:
-            raise ModelError(f"{file} was written by an incompatible datamime (format "
-                             f"{version}, this one reads {FORMAT_VERSION}); train it again")
-        self = cls.__new__(cls)
-        self.generator = registry.load_class(state["generator"]).from_state(state["state"])
-        self.schema = Schema.from_dict(state["schema"])
-        self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
-        p = state["panel"]
-        values = np.asarray(p["values"])
-        keys = pd.DataFrame(p["keys"]) if p["keys"] else pd.DataFrame(index=range(values.shape[1]))
-        self.panel = Panel(values=values, index=pd.DatetimeIndex(np.asarray(p["index"])),
-                           keys=keys, freq=p["freq"])
-        windows = state.get("windows")
-        self.windows = None if windows is None else ObservationWindows.from_state(windows)
-        self.notes = []
-        self.knowledge = None
-        if (path / KNOWLEDGE_FILE).is_file():
-            try:
-                stored = json.loads((path / KNOWLEDGE_FILE).read_text(encoding="utf-8"))
-                self.knowledge = knowledge.parse(stored["knowledge"], stored["source"],
-                                                 stored.get("name"))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ModelError(f"{path / KNOWLEDGE_FILE} cannot be read ({exc}); train "
-                                 "the model again or delete that file") from None
-        return self
+        return load_synthesizer(cls, path, verbose)
 
     # ---------------------------------------------------------------- streaming
     def sample_to(

@@ -116,9 +116,11 @@ class DeepGenerator:
     """A neural generator trained with Lightning on all series at once.
 
     Args:
-        net: the network: a name (``"ar_rnn"``, ``"rvae"``), or a callable (a class or
-            a ``functools.partial`` of one, as Hydra's ``_partial_: true`` gives) taking
-            ``cardinalities`` and ``n_calendar`` as keyword arguments.
+        net: the network: a name (``"ar_rnn"``, ``"rvae"``) or its class path, or a
+            callable (a class or a ``functools.partial`` of one, as Hydra's
+            ``_partial_: true`` gives) taking ``cardinalities`` and ``n_calendar`` as
+            keyword arguments.
+        net_options: more keyword arguments of the network (``hidden``, ``rank``...).
         lr, weight_decay: optimiser settings. batch_size: windows per batch.
         window: training window length in steps (default: two days, at least 48 steps,
             at most 336, never more than the sample).
@@ -160,6 +162,7 @@ class DeepGenerator:
     def __init__(
         self,
         net: str | Callable[..., nn.Module] = "rvae",
+        net_options: dict[str, Any] | None = None,
         lr: float = 3e-3,
         weight_decay: float = 1e-4,
         batch_size: int = 4,
@@ -181,10 +184,10 @@ class DeepGenerator:
         seed: int = 0,
     ) -> None:
         if isinstance(net, str):
-            if net not in NETS:
+            if net not in NETS and net not in NETS.values():
                 raise ValueError(f"unknown network {net!r}; choose one of {sorted(NETS)}")
-            net = NETS[net]  # imported when training: loading and sampling need no torch
-        self.net_factory = net
+            net = NETS.get(net, net)  # imported when training: loading and sampling need no torch
+        self.net_factory, self.net_options = net, dict(net_options or {})
         self.lr, self.weight_decay, self.batch_size = lr, weight_decay, batch_size
         self.window, self.windows_per_epoch = window, windows_per_epoch
         self.transform, self.harmonics, self.use_profile = transform, harmonics, profile
@@ -206,11 +209,11 @@ class DeepGenerator:
 
     # ----------------------------------------------------------------- fitting
     def _net_spec(self) -> tuple[str, dict[str, Any]]:
-        factory, kwargs = self.net_factory, {}
+        factory, kwargs = self.net_factory, dict(self.net_options)
         if isinstance(factory, str):
             return factory, kwargs
         if isinstance(factory, functools.partial):
-            factory, kwargs = factory.func, dict(factory.keywords)
+            factory, kwargs = factory.func, {**factory.keywords, **kwargs}
         return f"{factory.__module__}.{factory.__qualname__}", kwargs
 
     def fit(self, panel: Panel, verbose: bool = True) -> DeepGenerator:
@@ -514,9 +517,33 @@ class DeepGenerator:
         return out
 
     # ------------------------------------------------------------- persistence
+    def hyper_parameters(self) -> dict[str, Any]:
+        """The constructor's arguments, as plain values.
+
+        ``DeepGenerator(**g.hyper_parameters())`` is ``g`` untrained. The network is its
+        class path plus ``net_options``; only the plain trainer settings are kept (not
+        callbacks or other objects).
+        """
+        path, options = self._net_spec()
+        trainer = {k: v for k, v in self.trainer_kwargs.items()
+                   if v is None or isinstance(v, bool | int | float | str) or (
+                       isinstance(v, list | tuple) and all(isinstance(x, int | str) for x in v))}
+        return {
+            "net": path, "net_options": options, "lr": self.lr,
+            "weight_decay": self.weight_decay, "batch_size": self.batch_size,
+            "window": self.window, "windows_per_epoch": self.windows_per_epoch,
+            "transform": self.transform, "harmonics": self.harmonics,
+            "profile": self.use_profile, "profile_shapes": self.profile_shapes,
+            "ar": self.use_ar, "copula": self.use_copula, "margin": self.margin,
+            "anchor_days": self.anchor_days, "covariance": self.use_covariance,
+            "time_colour": self.time_order, "network": self.network,
+            "cpu_threads": self.cpu_threads, "trainer": trainer, "seed": self.seed,
+        }
+
     def get_state(self) -> dict[str, Any]:
         """Plain state (arrays, numbers, strings) for :func:`datamime.persist.write_state`."""
         return {
+            "hyper_parameters": self.hyper_parameters(),
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
             "net_state": self.weights, "scaler": self.scaler.get_state(),
             "profile": self.profile.get_state(), "whitener": self.whitener.get_state(),
@@ -535,8 +562,12 @@ class DeepGenerator:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DeepGenerator:
         """Rebuild a fitted generator from :meth:`get_state`."""
-        self = cls(harmonics=state["harmonics"], transform=state["transform"], seed=state["seed"])
-        self.net_factory = state["net_class"]
+        params = state.get("hyper_parameters")  # absent from models saved before it existed
+        sizes = ("cardinalities", "n_calendar")  # from the data, not hyper-parameters
+        self = cls(**params) if params is not None else cls(
+            net=state["net_class"], harmonics=state["harmonics"], transform=state["transform"],
+            seed=state["seed"],
+            net_options={k: v for k, v in state["net_kwargs"].items() if k not in sizes})
         self.net_class, self.net_kwargs = state["net_class"], state["net_kwargs"]
         self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in state["net_state"].items()}
         self.scaler = SeriesScaler.from_state(state["scaler"])
@@ -558,8 +589,9 @@ class DeepGenerator:
         self.network = state.get("network", True)
         colour = state.get("colour")  # absent from models saved before it existed
         self.colour = None if colour is None else np.asarray(colour, dtype=np.float64)
-        self.use_covariance = self.colour is not None
         tc = state.get("time_colour")  # absent from models saved before it existed
         self.time_colour = None if tc is None else TimeColouring.from_state(tc)
-        self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
+        if params is None:  # older files: what the fitted maps show
+            self.use_covariance = self.colour is not None
+            self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
         return self
