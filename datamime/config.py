@@ -152,26 +152,29 @@ class TrainerConfig:
 
 
 @dataclass
-class RVAENetConfig:
-    """``model=rvae``'s ``net``: :class:`datamime.models.rvae.RecurrentVAE`."""
+class NetConfig:
+    """What every network of a deep model takes (``model.net``)."""
 
     hidden: int = setting(minimum=1, example=32)
-    latent: int = setting(minimum=1, example=16)
     embedding_dim: int = setting(minimum=1, example=8)
-    kl_weight: float = setting(minimum=0, example=1.0)
     input_noise: float = setting(minimum=0, example=0.05)
 
 
 @dataclass
-class ARRNNNetConfig:
+class RVAENetConfig(NetConfig):
+    """``model=rvae``'s ``net``: :class:`datamime.models.rvae.RecurrentVAE`."""
+
+    latent: int = setting(minimum=1, example=16)
+    kl_weight: float = setting(minimum=0, example=1.0)
+
+
+@dataclass
+class ARRNNNetConfig(NetConfig):
     """``model=ar_rnn``'s ``net``: :class:`datamime.models.ar_rnn.ARRNN`."""
 
-    hidden: int = setting(minimum=1, example=32)
     layers: int = setting(minimum=1, example=1)
-    embedding_dim: int = setting(minimum=1, example=8)
     rank: int = setting(minimum=0, example=4)
     dropout: float = setting(minimum=0, example=0.0)
-    input_noise: float = setting(minimum=0, example=0.05)
 
 
 @dataclass
@@ -430,5 +433,5 @@ def check(cfg: DictConfig, name: str) -> None:
 
 __all__ = ["setting", "check", "undeclared", "knowledge_setting", "privacy_mode", "SCHEMAS",
            "MODEL_SCHEMAS", "NET_SCHEMAS", "TrainConfig", "SampleConfig", "SampleParallelConfig",
-           "EvaluateConfig", "DataConfig", "TrainerConfig", "DeepModelConfig", "RVAENetConfig",
+           "EvaluateConfig", "DataConfig", "TrainerConfig", "DeepModelConfig", "NetConfig", "RVAENetConfig",
            "ARRNNNetConfig"]
