@@ -46,7 +46,9 @@ from matplotlib.figure import Figure
 from datamime.data.example import build_example
 from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
 from datamime.data.panel import Panel
-from datamime.data.schema import Schema, guess_roles, prepare
+from datamime.data.prepare import prepare
+from datamime.data.roles import guess_roles
+from datamime.data.schema import Schema
 from datamime.errors import DataError, DatamimeError, SamplingError
 from datamime.models.registry import DEEP_MODELS
 from datamime.output import Generated, OutputFormat, write
