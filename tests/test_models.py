@@ -9,6 +9,7 @@ from datamime.data.panel import Panel
 from datamime.data.transforms import SeriesScaler, calendar_features, learnable_periods
 from datamime.models.ar_rnn import ARRNN
 from datamime.models.deep import DeepGenerator
+from datamime.models.registry import NETS as NET_NAMES
 from datamime.models.rvae import RecurrentVAE
 
 NETS = [ARRNN, RecurrentVAE]
@@ -83,7 +84,7 @@ def _sine_panel(n_steps: int = 96, n_series: int = 3, seed: int = 0) -> Panel:
     return Panel(values=values, index=index, keys=keys, freq="h")
 
 
-@pytest.mark.parametrize("net", ["ar_rnn", "rvae"])
+@pytest.mark.parametrize("net", sorted(NET_NAMES))
 def test_deep_generator_state_round_trip_samples_identically(net):
     panel = _sine_panel()
     gen = DeepGenerator(net=net, trainer={"max_epochs": 1}, windows_per_epoch=8, batch_size=4)
