@@ -4,7 +4,8 @@ The YAML files of ``datamime/conf`` give the values (with their comments); the d
 below give the type of every setting the scripts read, and with :func:`setting` its
 allowed range, its choices and an example for the error message. They are stored in
 Hydra's ConfigStore as ``schema/train``, ``schema/sample``, ``schema/sample_parallel`` and
-``schema/evaluate`` (and ``schema/model/<name>``, ``schema/net/<name>`` for the groups).
+``schema/evaluate``, with ``schema/model/deep`` and ``schema/net/rvae`` / ``ar_rnn`` for
+the model group.
 
 :func:`check` merges a composed config onto its schema and turns an OmegaConf validation
 error, or a value out of range, into one :class:`~datamime.errors.ConfigError` line naming
@@ -31,10 +32,15 @@ from datamime.data.example import example_path
 from datamime.errors import ConfigError
 from datamime.models import registry
 
-for _name, _resolver in (("datamime_example", example_path),
-                         ("datamime_model", registry.target)):
-    if not OmegaConf.has_resolver(_name):
-        OmegaConf.register_new_resolver(_name, _resolver)
+
+def _register_resolvers() -> None:
+    for name, resolver in (("datamime_example", example_path),
+                           ("datamime_model", registry.target)):
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, resolver)
+
+
+_register_resolvers()
 
 PRIVACY_CHOICES = ("warn", "refuse", "off")
 
@@ -433,5 +439,5 @@ def check(cfg: DictConfig, name: str) -> None:
 
 __all__ = ["setting", "check", "undeclared", "knowledge_setting", "privacy_mode", "SCHEMAS",
            "MODEL_SCHEMAS", "NET_SCHEMAS", "TrainConfig", "SampleConfig", "SampleParallelConfig",
-           "EvaluateConfig", "DataConfig", "TrainerConfig", "DeepModelConfig", "NetConfig", "RVAENetConfig",
-           "ARRNNNetConfig"]
+           "EvaluateConfig", "DataConfig", "TrainerConfig", "DeepModelConfig", "NetConfig",
+           "RVAENetConfig", "ARRNNNetConfig"]

@@ -323,7 +323,7 @@ def test_disk_full_while_saving_keeps_the_previous_model(trained, tmp_path, monk
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("datamime.synthesizer.write_state", full)
+    monkeypatch.setattr("datamime.persist.write_state", full)  # the model file
     with pytest.raises(SystemExit) as exit_info:
         pipeline.run(pipeline.train, _train_cfg(tmp_path, model_dir))
     assert exit_info.value.code == 2

@@ -50,7 +50,6 @@ CHUNK_STEPS = 256
 MAX_COLOUR_SERIES = 1000
 
 
-
 def _import(path: str) -> Any:
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
