@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datamime.baselines import BASELINES, BlockBootstrap, SeasonalAR, SeasonalBootstrap
 from datamime.data.panel import Panel
 from datamime.errors import ModelError
 from datamime.models.base import Generator
+from datamime.models.bootstrap import BlockBootstrap
+from datamime.models.seasonal import SeasonalAR, SeasonalBootstrap
 from datamime.persist import read_state, write_state
 
+BASELINES = {cls.name: cls for cls in (SeasonalBootstrap, SeasonalAR, BlockBootstrap)}
 NAMES = list(BASELINES)
 
 
