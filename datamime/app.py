@@ -53,6 +53,7 @@ from datamime.errors import DataError, DatamimeError, SamplingError
 from datamime.models.registry import DEEP_MODELS
 from datamime.output import Generated, OutputFormat, write
 from datamime.synthesizer import Synthesizer
+from datamime.timegrid import fixed_step
 
 APP_TITLE = "datamime"
 EXAMPLE_NAME = "example.csv"
@@ -248,13 +249,6 @@ def freq_name(freq: str) -> str:
     return FREQ_NAMES.get(freq, f"every {freq}")
 
 
-def _step(freq: str) -> pd.Timedelta | None:
-    try:
-        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (ValueError, TypeError):
-        return None  # month-based grids
-
-
 def _when(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M")
 
@@ -335,7 +329,7 @@ def small_multiples(index: pd.DatetimeIndex, values: np.ndarray, labels: list[st
 
 def profile(index: pd.DatetimeIndex, values: np.ndarray, freq: str) -> tuple[pd.DataFrame, str]:
     """Mean of each series by hour of day (sub-daily data), day of week (daily) or month."""
-    step = _step(freq)
+    step = fixed_step(freq)
     if step is not None and step < pd.Timedelta(days=1):
         key, what = index.hour + index.minute / 60, "hour of the day"
     elif step is not None and step < pd.Timedelta(days=7):
@@ -465,7 +459,7 @@ def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, s
             out.append(("differ", f"The distribution of values differs from the sample's "
                                   f"(gap {w:.2f} standard deviations; under 0.25 is close)."))
 
-    step = _step(freq)
+    step = fixed_step(freq)
     cycle = ("daily cycle (mean by hour)" if step is not None and step < pd.Timedelta(days=1)
              else "weekly cycle (mean by day)")
     p = get("daily_profile_error")
@@ -523,7 +517,7 @@ def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, s
 
 def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
     """The aggregate metrics with their one-line descriptions."""
-    from datamime.evaluate import METRIC_DESCRIPTIONS
+    from datamime.evaluation.report import METRIC_DESCRIPTIONS
 
     rows = [{"metric": name, "value": metrics.get(name), "meaning": text}
             for name, text in METRIC_DESCRIPTIONS.items() if metrics.get(name) is not None]
@@ -822,7 +816,7 @@ def _knowledge(syn: Synthesizer, panel: Panel) -> dict | None:
         st.error(f"The knowledge cannot be used: {exc}")
         return None
     st.caption(syn.describe_knowledge()[0].upper() + syn.describe_knowledge()[1:] + ".")
-    from datamime.data.transforms import learnable_periods
+    from datamime.timegrid import learnable_periods
 
     keys = panel.keys.astype(str).to_dict("records") if len(panel.keys.columns) else [{}]
     profile = knowledge.monthly_profile(syn.knowledge, keys, panel.index,
@@ -867,7 +861,7 @@ def _generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | N
         table = generated.table()
     seconds = time.perf_counter() - started
     with st.spinner("Comparing a draw over the sample's own dates with the sample..."):
-        from datamime.evaluate import evaluate
+        from datamime.evaluation.metrics import evaluate
 
         same = syn.generate(start=panel.index[0], length=panel.n_steps, **options)
         metrics = evaluate(panel, Panel(values=same.masked()[:, : panel.n_series],

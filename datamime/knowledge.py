@@ -32,7 +32,7 @@ positivity, the bounds the sample sits on and decimals still hold; they are mean
 values >= 0 (concentrations, counts).
 
 **Data wins**: a cycle the sample spans (a week from 14 days, a year from 2 years, as
-:func:`datamime.data.transforms.learnable_periods`) is learned from the data and the
+:func:`datamime.timegrid.learnable_periods`) is learned from the data and the
 file's factors for it are ignored; holidays then take the weekday factors the sample
 shows. :func:`describe` says which came from where.
 
@@ -429,7 +429,7 @@ def apply_learned_from(know: dict, panel: Any, tz: str | None, values: np.ndarra
     local dates when the sample was read in zone ``tz``; series beyond the sample's (new
     ones, ``keys``) take the sample's mean week.
     """
-    from datamime.data.transforms import learnable_periods
+    from datamime.timegrid import learnable_periods
 
     def local(ix: pd.DatetimeIndex) -> pd.DatetimeIndex:
         if tz in (None, "UTC"):

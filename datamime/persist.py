@@ -124,6 +124,19 @@ def read_state(file: str | os.PathLike | IO[bytes]) -> Any:
         return _decode(manifest, archive)
 
 
+# Class paths that saved models may name, for generators that have since moved.
+MOVED_CLASSES = {
+    "datamime.baselines.SeasonalBootstrap": "datamime.models.seasonal.SeasonalBootstrap",
+    "datamime.baselines.SeasonalAR": "datamime.models.seasonal.SeasonalAR",
+    "datamime.baselines.BlockBootstrap": "datamime.models.bootstrap.BlockBootstrap",
+}
+
+
+def current_class_path(path: str) -> str:
+    """Where the class a saved model names lives now (``path`` itself unless it moved)."""
+    return MOVED_CLASSES.get(path, path)
+
+
 def is_state_file(file: str | os.PathLike) -> bool:
     """Whether ``file`` is an archive written by :func:`write_state` (members only read)."""
     try:
@@ -318,7 +331,8 @@ def load_synthesizer(cls: type, path: str | os.PathLike, verbose: bool = True) -
         raise ModelError(f"{file} was written by an incompatible datamime (format "
                          f"{version}, this one reads {FORMAT_VERSION}); train it again")
     syn = cls.__new__(cls)
-    syn.generator = registry.load_class(state["generator"]).from_state(state["state"])
+    generator = registry.load_class(current_class_path(state["generator"]))
+    syn.generator = generator.from_state(state["state"])
     syn.schema = Schema.from_dict(state["schema"])
     syn.seed, syn.verbose, syn.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
     p = state["panel"]

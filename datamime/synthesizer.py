@@ -23,7 +23,7 @@ from datamime import knowledge
 from datamime.data.panel import Panel
 from datamime.data.prepare import prepare
 from datamime.data.schema import Schema
-from datamime.data.transforms import span_words, learnable_periods, sample_limits
+from datamime.data.transforms import span_words, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.data.write import formula_note
 from datamime.errors import DatamimeError, ModelError, SamplingError
@@ -35,6 +35,7 @@ from datamime.output import rules as output_rules
 from datamime.output.layout import Generated, Layout
 from datamime.persist import load_synthesizer, save_synthesizer
 from datamime.series import plan as plan_series
+from datamime.timegrid import fixed_step, learnable_periods
 
 PRIVACY_MODES = checks.PRIVACY_MODES
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
@@ -192,8 +193,7 @@ class Synthesizer:
         panel, _ = self._require_fit()
         if self.knowledge is None:
             return "knowledge: none"
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(panel.freq)) \
-            if panel.freq[:1] not in "MQY" else pd.Timedelta(0)
+        step = fixed_step(panel.freq) or pd.Timedelta(0)  # month grids: first to last stamp
         span = span_words(panel.index[-1] - panel.index[0] + step)
         return knowledge.describe(self.knowledge, learnable_periods(panel.index, panel.freq),
                                   span)

@@ -45,11 +45,11 @@ MODELS: dict[str, ModelSpec] = {
                         summary="autoregressive GRU with a low-rank cross-series Gaussian"),
     "rvae": ModelSpec(DEEP_CLASS, {"net": "rvae"}, deep=True,
                       summary="recurrent VAE: a latent state shared by all series (default)"),
-    "seasonal_bootstrap": ModelSpec("datamime.baselines.SeasonalBootstrap",
+    "seasonal_bootstrap": ModelSpec("datamime.models.seasonal.SeasonalBootstrap",
                                     summary="seasonal decomposition with bootstrapped residuals"),
-    "seasonal_ar": ModelSpec("datamime.baselines.SeasonalAR",
+    "seasonal_ar": ModelSpec("datamime.models.seasonal.SeasonalAR",
                              summary="per-series phase-mean profile plus an AR(p <= 2) remainder"),
-    "block_bootstrap": ModelSpec("datamime.baselines.BlockBootstrap",
+    "block_bootstrap": ModelSpec("datamime.models.bootstrap.BlockBootstrap",
                                  summary="whole days resampled: each a real day of the series"),
 }
 DEEP_MODELS = tuple(name for name, spec in MODELS.items() if spec.deep)
