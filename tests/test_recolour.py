@@ -5,7 +5,7 @@ import pandas as pd
 
 from datamime.data.transforms import SeasonalProfile
 from datamime.fidelity import mode_share
-from datamime.models.recolour import TimeColouring, fit_ar
+from datamime.models.recolour import TimeColouring, arma_filter, fit_ar
 
 
 def _ar(coef, n, seed, scale=1.0):
@@ -60,6 +60,21 @@ def _demand(weeks, sunday_shape, seed=0):
     x = np.where(index.day_of_week == 6, sunday, weekday)
     noise = 0.1 * np.random.default_rng(seed).standard_normal(len(index))
     return index, (x + noise)[:, None]
+
+
+def test_arma_filter_is_the_step_by_step_recursion():
+    # the frequency-domain filter must give what the textbook loop gives, from zeros
+    rng = np.random.default_rng(3)
+    t, g = 500, 3
+    s = rng.normal(size=(t, g))
+    ma = np.array([[0.5, -0.2], [0.0, 0.0], [0.9, 0.0]])
+    ar = np.array([[0.97, 0.0], [1.2, -0.5], [0.0, 0.0]])
+    gain = np.array([2.0, 1.0, 0.5])
+    x = np.zeros((t + 2, g))
+    for i in range(t):
+        u = s[i] - ma[:, 0] * (s[i - 1] if i >= 1 else 0) - ma[:, 1] * (s[i - 2] if i >= 2 else 0)
+        x[i + 2] = gain * u + ar[:, 0] * x[i + 1] + ar[:, 1] * x[i]
+    np.testing.assert_allclose(arma_filter(s, ma, ar, gain), x[2:], atol=1e-10)
 
 
 def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():

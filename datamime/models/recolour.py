@@ -118,6 +118,48 @@ def _stable(coef: np.ndarray, max_root: float = 0.97) -> np.ndarray:
     return coef * (max_root / root) ** np.arange(1, coef.size + 1)
 
 
+_FILTER_TAIL = 2048  # steps of zeros after the draws: the filter's memory fades within them
+
+
+def _lag_polynomial(coef: np.ndarray) -> np.ndarray:
+    """``[G, p + 1]`` coefficients of ``1 - sum_k coef[:, k-1] z^k``."""
+    poly = np.zeros((coef.shape[0], coef.shape[1] + 1))
+    poly[:, 0], poly[:, 1:] = 1.0, -coef
+    return poly
+
+
+def arma_filter(s: np.ndarray, ma: np.ndarray, ar: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``x_t = gain * (s_t - sum_k ma_k s_{t-k}) + sum_k ar_k x_{t-k}`` per series, for
+    ``[T, G]`` inputs ``s``, ``[G, p]`` coefficients and ``[G]`` gains, from zeros before
+    the first step.
+
+    One product in the frequency domain instead of a loop over ``T`` steps (a year of
+    hourly data: 8,760 Python iterations, a tenth of a second of the sampling command).
+    The zeros padded after ``s`` hold the filter's response past the end, so nothing wraps
+    around onto the first steps: every root of ``ar`` lies within 0.97 (see
+    :func:`_stable`), and 0.97 ** 2048 is 1e-27. Same numbers as the loop to rounding.
+    """
+    n = _smooth_length(len(s) + _FILTER_TAIL)
+    response = gain[:, None] * np.fft.rfft(_lag_polynomial(ma), n, axis=1) \
+        / np.fft.rfft(_lag_polynomial(ar), n, axis=1)
+    spectrum = np.fft.rfft(np.ascontiguousarray(s.T), n, axis=1) * response
+    return np.fft.irfft(spectrum, n, axis=1)[:, :len(s)].T
+
+
+def _smooth_length(m: int) -> int:
+    """The smallest ``n >= m`` with no prime factor above 5 (fast FFT lengths)."""
+    best = 1 << (m - 1).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            n = p35 * (1 << max(0, (-(-m // p35) - 1).bit_length()))
+            best = min(best, n)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 @dataclass
 class TimeColouring:
     """Per series: whiten the network's draws with an AR filter fitted to its own free
@@ -151,17 +193,7 @@ class TimeColouring:
     def apply(self, s: np.ndarray) -> np.ndarray:
         """``[T, G]`` draws -> recoloured draws (the first ``p`` steps start from zeros:
         callers draw a burn-in before the steps they keep)."""
-        p = self.gen.shape[1]
-        pad = np.vstack([np.zeros((p, s.shape[1])), s])
-        u = s.copy()
-        for k in range(1, p + 1):
-            u -= self.gen[:, k - 1] * pad[p - k:p - k + len(s)]
-        u *= self.gain
-        x = np.vstack([np.zeros((p, s.shape[1])), np.empty_like(s)])
-        a = self.real.T  # [p, G]
-        for t in range(len(s)):
-            x[p + t] = u[t] + (a * x[t:p + t][::-1]).sum(axis=0)
-        return x[p:]
+        return arma_filter(s, self.gen, self.real, self.gain)
 
     def get_state(self) -> dict[str, Any]:
         return {"gen": self.gen, "real": self.real, "gain": self.gain}
