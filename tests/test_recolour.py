@@ -5,7 +5,7 @@ import pandas as pd
 
 from datamime.data.transforms import SeasonalProfile
 from datamime.fidelity import mode_share
-from datamime.models.recolour import TimeColouring, arma_filter, fit_ar
+from datamime.models.recolour import LevelMap, TimeColouring, arma_filter, fit_ar
 
 
 def _ar(coef, n, seed, scale=1.0):
@@ -75,6 +75,23 @@ def test_arma_filter_is_the_step_by_step_recursion():
         u = s[i] - ma[:, 0] * (s[i - 1] if i >= 1 else 0) - ma[:, 1] * (s[i - 2] if i >= 2 else 0)
         x[i + 2] = gain * u + ar[:, 0] * x[i + 1] + ar[:, 1] * x[i]
     np.testing.assert_allclose(arma_filter(s, ma, ar, gain), x[2:], atol=1e-10)
+
+
+def test_level_map_gives_gaussian_levels_the_samples_bound_and_skew_and_keeps_ranks():
+    rng = np.random.default_rng(4)
+    # the sample: 30 % of its levels sit on a bound (0), the rest skewed above it
+    sample = np.where(rng.random(3000) < 0.3, 0.0, rng.exponential(1.0, 3000))[:, None]
+    sample[::50] = np.nan  # gaps are ignored
+    m = LevelMap.fit(sample, rng.normal(size=(20_000, 1)))
+    fresh = rng.normal(size=(20_000, 1))
+    out = m.apply(fresh)
+    assert abs(np.mean(out <= 1e-9) - 0.3) < 0.03  # the bound's mass, at the bound
+    assert np.all(out >= 0)  # ... never crossed
+    assert abs(np.median(out) - np.nanmedian(sample)) < 0.05
+    assert np.all(np.diff(out[np.argsort(fresh[:, 0]), 0]) >= 0)  # ranks kept
+    # beyond the outer quantiles the tail goes on (a skewed one, steeply), not cut
+    far = m.apply(np.array([[6.0], [7.0]]))[:, 0]
+    assert far[1] > far[0] > m.real[-1, 0]
 
 
 def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():

@@ -8,7 +8,8 @@ widely as the sample's (15-minute glucose readings). These maps pin that structu
 the sample and keep whatever else the network draws (bursts, shared episodes):
 
 - :func:`colouring`: the cross-series covariance at equal times;
-- :class:`TimeColouring`: each series' autocorrelation up to a few lags.
+- :class:`TimeColouring`: each series' autocorrelation up to a few lags;
+- :class:`LevelMap`: each series' distribution of de-seasonalised levels.
 
 Shapes: ``T`` steps, ``G`` series; NaN marks a gap in the sample's scores.
 """
@@ -201,3 +202,62 @@ class TimeColouring:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TimeColouring:
         return cls(**{k: np.asarray(state[k], dtype=np.float64) for k in ("gen", "real", "gain")})
+
+
+@dataclass
+class LevelMap:
+    """Per series, a monotone map of generated levels onto the sample's distribution.
+
+    The AR filter sums many innovations, so the level it gives is closer to Gaussian
+    than the sample's: a bound the sample sits on (humidity at 100 %, a count at 0) is
+    crossed or never reached, a skew is lost. The map sends each quantile of a long free
+    run's level (``gen``) to the same quantile of the sample's (``real``), linearly in
+    between; beyond the outer quantiles it goes on at the slope of the outer eighth, so a
+    tail the sample piles on a bound stays on it and any other keeps the free run's shape.
+    Ranks, and with them the dynamics, are unchanged. Shapes ``[K, G]``.
+    """
+
+    gen: np.ndarray
+    real: np.ndarray
+
+    @classmethod
+    def fit(cls, target: np.ndarray, draws: np.ndarray, n_quantiles: int = 41) -> LevelMap:
+        """``target``: the sample's ``[T, G]`` levels (NaN gaps); ``draws``: a free run."""
+        n_obs = int(np.isfinite(target).sum(0).min()) if target.size else 0
+        k = max(2, min(n_quantiles, n_obs))
+        probs = (np.arange(k) + 0.5) / k
+        gen = np.quantile(draws, probs, axis=0)
+        seen = np.isfinite(target).any(axis=0)
+        real = gen.copy()
+        if seen.any():
+            real[:, seen] = np.nanquantile(target[:, seen], probs, axis=0)
+        return cls(gen=gen, real=real)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """``[T, G]`` generated levels -> levels with the sample's distribution."""
+        out = np.empty_like(x)
+        end = max(1, self.gen.shape[0] // 8)  # the outer eighth sets a tail's slope
+        for j in range(x.shape[1]):
+            g, r = self.gen[:, j], self.real[:, j]
+            if not np.ptp(g) > 0:  # a constant free run: nothing to rank
+                out[:, j] = x[:, j] - g[0] + r[0]
+                continue
+            g = np.maximum.accumulate(g) + 1e-12 * np.arange(g.size)  # increasing knots
+            out[:, j] = np.interp(x[:, j], g, r)
+            for cut, near, sign in ((0, end, -1), (-1, -1 - end, 1)):
+                past = sign * (x[:, j] - g[cut]) > 0
+                slope = (r[near] - r[cut]) / (g[near] - g[cut])
+                out[past, j] = r[cut] + slope * (x[past, j] - g[cut])
+        return out
+
+    def mixed(self, w: np.ndarray) -> LevelMap:
+        """Maps for series mixed by ``w`` (``[G', G]``): quantiles averaged, kept sorted."""
+        return LevelMap(gen=np.sort(self.gen @ w.T, axis=0), real=np.sort(self.real @ w.T, axis=0))
+
+    def get_state(self) -> dict[str, Any]:
+        return {"gen": self.gen, "real": self.real}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> LevelMap:
+        return cls(gen=np.asarray(state["gen"], dtype=np.float64),
+                   real=np.asarray(state["real"], dtype=np.float64))
