@@ -5,7 +5,7 @@ import pandas as pd
 
 from datamime.data.transforms import SeasonalProfile
 from datamime.fidelity import mode_share
-from datamime.models.recolour import LevelMap, TimeColouring, arma_filter, fit_ar
+from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, arma_filter, fit_ar
 
 
 def _ar(coef, n, seed, scale=1.0):
@@ -92,6 +92,33 @@ def test_level_map_gives_gaussian_levels_the_samples_bound_and_skew_and_keeps_ra
     # beyond the outer quantiles the tail goes on (a skewed one, steeply), not cut
     far = m.apply(np.array([[6.0], [7.0]]))[:, 0]
     assert far[1] > far[0] > m.real[-1, 0]
+
+
+def test_day_colouring_gives_daily_means_the_samples_co_movement_and_keeps_the_rest():
+    rng = np.random.default_rng(5)
+    days, per_day = 60, 24
+    t = days * per_day
+    shared = np.repeat(rng.normal(size=days), per_day)  # one slow swing for both series
+    sample = np.stack([shared + 0.5 * rng.normal(size=t), shared + 0.5 * rng.normal(size=t)], 1)
+    free = np.stack([np.repeat(rng.normal(size=days), per_day) for _ in range(2)], 1)
+    free = free + 0.5 * rng.normal(size=(t, 2))  # a free run whose swings are independent
+    dc = DayColouring.fit(sample, free, per_day)
+    fresh = np.stack([np.repeat(rng.normal(size=days), per_day) for _ in range(2)], 1)
+    fresh = fresh + 0.5 * rng.normal(size=(t, 2))
+    out = dc.apply(fresh)
+
+    def daily_corr(x):
+        return np.corrcoef(x.reshape(days, per_day, 2).mean(1), rowvar=False)[0, 1]
+
+    assert daily_corr(sample) > 0.8 and abs(daily_corr(fresh)) < 0.3
+    assert daily_corr(out) > 0.7
+    # the fast part (steps minus their moving daily mean) is kept
+    fast = slice(per_day, t - per_day)
+    slow_in = fresh - np.stack([np.convolve(fresh[:, j], np.ones(per_day) / per_day, "same")
+                                for j in range(2)], 1)
+    slow_out = out - np.stack([np.convolve(out[:, j], np.ones(per_day) / per_day, "same")
+                               for j in range(2)], 1)
+    assert np.corrcoef(slow_in[fast, 0], slow_out[fast, 0])[0, 1] > 0.9
 
 
 def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():

@@ -34,7 +34,7 @@ from datamime.data.transforms import (
 )
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
-from datamime.models.recolour import LevelMap, TimeColouring, colouring
+from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, colouring
 from datamime.series import SeriesPlan
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ CHUNK_STEPS = 256
 # Above this many series the [G, G] colouring map (see colouring) is left out: its memory
 # and the per-step product grow with G^2.
 MAX_COLOUR_SERIES = 1000
+# Days of sample below which the daily means' covariance is not matched (DayColouring).
+DAY_COLOUR_DAYS = 7
 
 NETS = {
     "ar_rnn": "datamime.models.ar_rnn.ARRNN",
@@ -145,6 +147,9 @@ class DeepGenerator:
             series that move together in the sample keep doing so over long ranges.
         time_colour: the network's draws keep each series' sample autocorrelation, up to
             this many lags (see :class:`~datamime.models.recolour.TimeColouring`); 0: off.
+        day_colour: with ``ar``, on a sample of a week or more with several steps a day,
+            the generated levels' daily means get the sample's cross-series covariance
+            (see :class:`~datamime.models.recolour.DayColouring`).
         level_map: with ``ar``, each series' generated level (the AR filter's output) is
             mapped onto the sample's distribution of levels, quantile to quantile (see
             :class:`~datamime.models.recolour.LevelMap`): bounds the sample sits on and
@@ -182,6 +187,7 @@ class DeepGenerator:
         anchor_days: float | None = 7.0,
         covariance: bool = True,
         time_colour: int = 24,
+        day_colour: bool = True,
         level_map: bool = True,
         network: bool = True,
         cpu_threads: int | None = 1,
@@ -203,7 +209,8 @@ class DeepGenerator:
         self.colour: np.ndarray | None = None  # [G, G], see colouring()
         self.time_order = int(time_colour)
         self.time_colour: TimeColouring | None = None
-        self.use_level_map = level_map
+        self.use_level_map, self.use_day_colour = level_map, day_colour
+        self.day_colour: DayColouring | None = None
         self.level_map: LevelMap | None = None
         self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
         self.sample_steps: int | None = None
@@ -406,14 +413,14 @@ class DeepGenerator:
         return pd.date_range(start, periods=steps, freq=self.freq)
 
     def _fit_level_map(self, level: np.ndarray, start: pd.Timestamp, mapped: bool) -> None:
-        """Fit :attr:`bias` (trained network) and, if ``mapped``, :attr:`level_map` on one
-        long free run.
+        """Fit :attr:`bias` (trained network) and, if ``mapped``, :attr:`day_colour` and
+        :attr:`level_map` on one long free run.
 
         The bias: each series' mean innovation. Innovations of a standardised series
         have mean 0, but a network's free run can lean a little to one side, and the AR
         filter multiplies that lean by ``1 / (1 - phi)`` in the level (a 10-row sample
         came out at half its mean); sampling subtracts it. The level map: the free run's
-        levels, as sampling makes them (filtered, anchored), against the sample's
+        levels, as sampling makes them (filtered, anchored, day-coloured), against the sample's
         ``level`` (``[T, G]``, de-seasonalised). A tiny sample gets no map: its few
         quantiles would be its few values.
         """
@@ -422,8 +429,16 @@ class DeepGenerator:
         e = self._innovations(self._calibration_index(start), self.seed + 1)
         if self.prior is None:
             self.bias = e.mean(0)
-        if mapped:
-            free = self._anchor(self.whitener.inverse(e - self.bias)[self.window_:])
+        if not mapped:
+            return
+        free = self._anchor(self.whitener.inverse(e - self.bias)[self.window_:])
+        per_day = steps_per_day(self.freq)
+        days = np.isfinite(level).any(axis=1).sum() / per_day
+        if (self.use_day_colour and per_day > 1 and days >= DAY_COLOUR_DAYS
+                and 1 < level.shape[1] <= MAX_COLOUR_SERIES):
+            self.day_colour = DayColouring.fit(level, free, per_day)
+            free = self.day_colour.apply(free)
+        if self.use_level_map:
             self.level_map = LevelMap.fit(level, free)
 
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
@@ -436,6 +451,8 @@ class DeepGenerator:
                              freq=self.freq)
         e = self._innovations(full, self.seed if seed is None else seed) - self.bias
         z = self._anchor(self.whitener.inverse(e)[burn_in:])
+        if self.day_colour is not None:
+            z = self.day_colour.apply(z)
         if self.level_map is not None:
             z = self.level_map.apply(z)
         return self.scaler.inverse(self._bound(z + self.profile.at(index)))
@@ -526,6 +543,8 @@ class DeepGenerator:
         if self.time_colour is not None:  # new series: their peers' filters, mixed
             tc = self.time_colour
             out.time_colour = TimeColouring(gen=w @ tc.gen, real=w @ tc.real, gain=w @ tc.gain)
+        if self.day_colour is not None:
+            out.day_colour = self.day_colour.extended(plan.n_series)
         if self.level_map is not None:
             out.level_map = self.level_map.mixed(w)
         if self.bounds is not None:
@@ -570,6 +589,7 @@ class DeepGenerator:
             "sample_steps": self.sample_steps, "network": self.network, "colour": self.colour,
             "time_colour": None if self.time_colour is None else self.time_colour.get_state(),
             "level_map": None if self.level_map is None else self.level_map.get_state(),
+            "day_colour": None if self.day_colour is None else self.day_colour.get_state(),
         }
 
     @classmethod
@@ -605,4 +625,7 @@ class DeepGenerator:
         lm = state.get("level_map")  # absent from models saved before it existed
         self.level_map = None if lm is None else LevelMap.from_state(lm)
         self.use_level_map = self.level_map is not None
+        dc = state.get("day_colour")  # absent from models saved before it existed
+        self.day_colour = None if dc is None else DayColouring.from_state(dc)
+        self.use_day_colour = self.day_colour is not None
         return self

@@ -9,6 +9,7 @@ the sample and keep whatever else the network draws (bursts, shared episodes):
 
 - :func:`colouring`: the cross-series covariance at equal times;
 - :class:`TimeColouring`: each series' autocorrelation up to a few lags;
+- :class:`DayColouring`: the cross-series covariance of the levels' daily means;
 - :class:`LevelMap`: each series' distribution of de-seasonalised levels.
 
 Shapes: ``T`` steps, ``G`` series; NaN marks a gap in the sample's scores.
@@ -261,3 +262,59 @@ class LevelMap:
     def from_state(cls, state: dict[str, Any]) -> LevelMap:
         return cls(gen=np.asarray(state["gen"], dtype=np.float64),
                    real=np.asarray(state["real"], dtype=np.float64))
+
+
+def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving mean of ``[T, G]`` values over ``width`` steps, over the observed
+    steps only (NaN where a window holds none)."""
+    seen = np.isfinite(x)
+    zero = np.zeros((1, x.shape[1]))
+    total = np.vstack([zero, np.cumsum(np.where(seen, x, 0.0), axis=0)])
+    count = np.vstack([zero, np.cumsum(seen, axis=0)])
+    n, half = len(x), width // 2
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) + width - half, 0, n)
+    k = count[hi] - count[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(k > 0, (total[hi] - total[lo]) / np.maximum(k, 1), np.nan)
+
+
+@dataclass
+class DayColouring:
+    """The slow part of the levels (their moving mean over a day) given the sample's
+    cross-series covariance; the fast part is left as it is.
+
+    Equal-time colouring acts on the innovations; the AR filter then integrates them
+    with each series' own memory, and what series share at the day scale (a weather
+    system over three airports, a busy week for every pizza) comes out weaker than in
+    the sample. ``M`` (see :func:`colouring`) maps the free run's daily means onto the
+    sample's shrunk covariance of them. Needs a week of sample (fewer days cannot tell a
+    covariance) and several steps a day.
+    """
+
+    width: int
+    colour: np.ndarray  # [G, G]
+
+    @classmethod
+    def fit(cls, target: np.ndarray, draws: np.ndarray, width: int) -> DayColouring:
+        """``target``: the sample's ``[T, G]`` levels (NaN gaps); ``draws``: a free run."""
+        return cls(width=width, colour=colouring(moving_mean(target, width),
+                                                 moving_mean(draws, width)))
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """``[T, G]`` levels -> levels whose daily means co-move as the sample's."""
+        slow = moving_mean(x, self.width)
+        return x - slow + slow @ self.colour.T
+
+    def extended(self, n_new: int) -> DayColouring:
+        """For ``n_new`` new series appended: they keep their own slow part."""
+        g = self.colour.shape[0]
+        return DayColouring(self.width, np.block([[self.colour, np.zeros((g, n_new))],
+                                                  [np.zeros((n_new, g)), np.eye(n_new)]]))
+
+    def get_state(self) -> dict[str, Any]:
+        return {"width": self.width, "colour": self.colour}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> DayColouring:
+        return cls(width=int(state["width"]), colour=np.asarray(state["colour"], dtype=np.float64))
