@@ -5,7 +5,7 @@ import pandas as pd
 
 from datamime.data.transforms import SeasonalProfile
 from datamime.fidelity import mode_share
-from datamime.models.recolour import TimeColouring, fit_ar
+from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, arma_filter, fit_ar
 
 
 def _ar(coef, n, seed, scale=1.0):
@@ -60,6 +60,65 @@ def _demand(weeks, sunday_shape, seed=0):
     x = np.where(index.day_of_week == 6, sunday, weekday)
     noise = 0.1 * np.random.default_rng(seed).standard_normal(len(index))
     return index, (x + noise)[:, None]
+
+
+def test_arma_filter_is_the_step_by_step_recursion():
+    # the frequency-domain filter must give what the textbook loop gives, from zeros
+    rng = np.random.default_rng(3)
+    t, g = 500, 3
+    s = rng.normal(size=(t, g))
+    ma = np.array([[0.5, -0.2], [0.0, 0.0], [0.9, 0.0]])
+    ar = np.array([[0.97, 0.0], [1.2, -0.5], [0.0, 0.0]])
+    gain = np.array([2.0, 1.0, 0.5])
+    x = np.zeros((t + 2, g))
+    for i in range(t):
+        u = s[i] - ma[:, 0] * (s[i - 1] if i >= 1 else 0) - ma[:, 1] * (s[i - 2] if i >= 2 else 0)
+        x[i + 2] = gain * u + ar[:, 0] * x[i + 1] + ar[:, 1] * x[i]
+    np.testing.assert_allclose(arma_filter(s, ma, ar, gain), x[2:], atol=1e-10)
+
+
+def test_level_map_gives_gaussian_levels_the_samples_bound_and_skew_and_keeps_ranks():
+    rng = np.random.default_rng(4)
+    # the sample: 30 % of its levels sit on a bound (0), the rest skewed above it
+    sample = np.where(rng.random(3000) < 0.3, 0.0, rng.exponential(1.0, 3000))[:, None]
+    sample[::50] = np.nan  # gaps are ignored
+    m = LevelMap.fit(sample, rng.normal(size=(20_000, 1)))
+    fresh = rng.normal(size=(20_000, 1))
+    out = m.apply(fresh)
+    assert abs(np.mean(out <= 1e-9) - 0.3) < 0.03  # the bound's mass, at the bound
+    assert np.all(out >= 0)  # ... never crossed
+    assert abs(np.median(out) - np.nanmedian(sample)) < 0.05
+    assert np.all(np.diff(out[np.argsort(fresh[:, 0]), 0]) >= 0)  # ranks kept
+    # beyond the outer quantiles the tail goes on (a skewed one, steeply), not cut
+    far = m.apply(np.array([[6.0], [7.0]]))[:, 0]
+    assert far[1] > far[0] > m.real[-1, 0]
+
+
+def test_day_colouring_gives_daily_means_the_samples_co_movement_and_keeps_the_rest():
+    rng = np.random.default_rng(5)
+    days, per_day = 60, 24
+    t = days * per_day
+    shared = np.repeat(rng.normal(size=days), per_day)  # one slow swing for both series
+    sample = np.stack([shared + 0.5 * rng.normal(size=t), shared + 0.5 * rng.normal(size=t)], 1)
+    free = np.stack([np.repeat(rng.normal(size=days), per_day) for _ in range(2)], 1)
+    free = free + 0.5 * rng.normal(size=(t, 2))  # a free run whose swings are independent
+    dc = DayColouring.fit(sample, free, per_day)
+    fresh = np.stack([np.repeat(rng.normal(size=days), per_day) for _ in range(2)], 1)
+    fresh = fresh + 0.5 * rng.normal(size=(t, 2))
+    out = dc.apply(fresh)
+
+    def daily_corr(x):
+        return np.corrcoef(x.reshape(days, per_day, 2).mean(1), rowvar=False)[0, 1]
+
+    assert daily_corr(sample) > 0.8 and abs(daily_corr(fresh)) < 0.3
+    assert daily_corr(out) > 0.7
+    # the fast part (steps minus their moving daily mean) is kept
+    fast = slice(per_day, t - per_day)
+    slow_in = fresh - np.stack([np.convolve(fresh[:, j], np.ones(per_day) / per_day, "same")
+                                for j in range(2)], 1)
+    slow_out = out - np.stack([np.convolve(out[:, j], np.ones(per_day) / per_day, "same")
+                               for j in range(2)], 1)
+    assert np.corrcoef(slow_in[fast, 0], slow_out[fast, 0])[0, 1] > 0.9
 
 
 def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():

@@ -33,7 +33,7 @@ from datamime.data.transforms import (
 from datamime.data.values import extreme_values
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
-from datamime.models.recolour import TimeColouring, colouring
+from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, colouring
 from datamime.models.registry import NETS
 from datamime.series import SeriesPlan
 from datamime.timegrid import learnable_periods, steps_per_day
@@ -48,6 +48,8 @@ CHUNK_STEPS = 256
 # Above this many series the [G, G] colouring map (see colouring) is left out: its memory
 # and the per-step product grow with G^2.
 MAX_COLOUR_SERIES = 1000
+# Days of sample below which the daily means' covariance is not matched (DayColouring).
+DAY_COLOUR_DAYS = 7
 
 
 def _import(path: str) -> Any:
@@ -134,6 +136,13 @@ class DeepGenerator:
             series that move together in the sample keep doing so over long ranges.
         time_colour: the network's draws keep each series' sample autocorrelation, up to
             this many lags (see :class:`~datamime.models.recolour.TimeColouring`); 0: off.
+        day_colour: with ``ar``, on a sample of a week or more with several steps a day,
+            the generated levels' daily means get the sample's cross-series covariance
+            (see :class:`~datamime.models.recolour.DayColouring`).
+        level_map: with ``ar``, each series' generated level (the AR filter's output) is
+            mapped onto the sample's distribution of levels, quantile to quantile (see
+            :class:`~datamime.models.recolour.LevelMap`): bounds the sample sits on and
+            its skew survive the filter's sums.
         network: False replaces the trained network by Gaussian innovations with the
             sample's own cross-series correlation (the rest of the chain kept): the
             ablation baseline that shows what the network adds; nothing is trained.
@@ -168,6 +177,8 @@ class DeepGenerator:
         anchor_days: float | None = 7.0,
         covariance: bool = True,
         time_colour: int = 24,
+        day_colour: bool = True,
+        level_map: bool = True,
         network: bool = True,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
@@ -188,6 +199,9 @@ class DeepGenerator:
         self.colour: np.ndarray | None = None  # [G, G], see colouring()
         self.time_order = int(time_colour)
         self.time_colour: TimeColouring | None = None
+        self.use_level_map, self.use_day_colour = level_map, day_colour
+        self.day_colour: DayColouring | None = None
+        self.level_map: LevelMap | None = None
         self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
         self.sample_steps: int | None = None
         self.cpu_threads = cpu_threads
@@ -230,7 +244,7 @@ class DeepGenerator:
         self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
                                            self.periods if self.use_profile else [],
                                            shared=self.profile_shapes)
-        z = z - self.profile.at(panel.index)
+        z = level = z - self.profile.at(panel.index)
         self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
         n_observed = int(np.median((~np.isnan(values)).sum(0)))
         tiny = n_observed < TINY_STEPS
@@ -273,6 +287,8 @@ class DeepGenerator:
                 draws = self.prior.draw(self._calibration_index(panel.index[0]).size,
                                         self.seed + 1)
                 self.time_colour = TimeColouring.fit(z, draws, self.time_order)
+            if self.use_ar:
+                self._fit_level_map(level, panel.index[0], self.use_level_map and not tiny)
             return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
@@ -305,8 +321,8 @@ class DeepGenerator:
                 draws = self.time_colour.apply(draws)
             if self.use_covariance and panel.n_series <= MAX_COLOUR_SERIES:
                 self.colour = colouring(z, draws)
-        if self.use_ar and self.prior is None:
-            self.bias = self._calibrate(panel.index[0], self.seed + 1)
+        if self.use_ar:
+            self._fit_level_map(level, panel.index[0], self.use_level_map and not tiny)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
@@ -374,15 +390,34 @@ class DeepGenerator:
         steps = max(2000, 20 * self.window_)
         return pd.date_range(start, periods=steps, freq=self.freq)
 
-    def _calibrate(self, start: pd.Timestamp, seed: int) -> np.ndarray:
-        """Each series' mean innovation over a long free run of the trained network.
+    def _fit_level_map(self, level: np.ndarray, start: pd.Timestamp, mapped: bool) -> None:
+        """Fit :attr:`bias` (trained network) and, if ``mapped``, :attr:`day_colour` and
+        :attr:`level_map` on one long free run.
 
-        Innovations of a standardised series have mean 0, but a network's free run can
-        lean a little to one side, and the AR filter multiplies that lean by
-        ``1 / (1 - phi)`` in the level (a 10-row sample came out at half its mean).
-        Sampling subtracts this bias.
+        The bias: each series' mean innovation. Innovations of a standardised series
+        have mean 0, but a network's free run can lean a little to one side, and the AR
+        filter multiplies that lean by ``1 / (1 - phi)`` in the level (a 10-row sample
+        came out at half its mean); sampling subtracts it. The level map: the free run's
+        levels, as sampling makes them (filtered, anchored, day-coloured), against the sample's
+        ``level`` (``[T, G]``, de-seasonalised). A tiny sample gets no map: its few
+        quantiles would be its few values.
         """
-        return self._innovations(self._calibration_index(start), seed).mean(0)
+        if self.prior is not None and not mapped:
+            return
+        e = self._innovations(self._calibration_index(start), self.seed + 1)
+        if self.prior is None:
+            self.bias = e.mean(0)
+        if not mapped:
+            return
+        free = self._anchor(self.whitener.inverse(e - self.bias)[self.window_:])
+        per_day = steps_per_day(self.freq)
+        days = np.isfinite(level).any(axis=1).sum() / per_day
+        if (self.use_day_colour and per_day > 1 and days >= DAY_COLOUR_DAYS
+                and 1 < level.shape[1] <= MAX_COLOUR_SERIES):
+            self.day_colour = DayColouring.fit(level, free, per_day)
+            free = self.day_colour.apply(free)
+        if self.use_level_map:
+            self.level_map = LevelMap.fit(level, free)
 
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
         """Draw ``[T, G]`` values (original units) on ``index``, a grid of the sample's freq."""
@@ -394,6 +429,10 @@ class DeepGenerator:
                              freq=self.freq)
         e = self._innovations(full, self.seed if seed is None else seed) - self.bias
         z = self._anchor(self.whitener.inverse(e)[burn_in:])
+        if self.day_colour is not None:
+            z = self.day_colour.apply(z)
+        if self.level_map is not None:
+            z = self.level_map.apply(z)
         return self.scaler.inverse(self._bound(z + self.profile.at(index)))
 
     def _anchor(self, z: np.ndarray) -> np.ndarray:
@@ -482,6 +521,10 @@ class DeepGenerator:
         if self.time_colour is not None:  # new series: their peers' filters, mixed
             tc = self.time_colour
             out.time_colour = TimeColouring(gen=w @ tc.gen, real=w @ tc.real, gain=w @ tc.gain)
+        if self.day_colour is not None:
+            out.day_colour = self.day_colour.extended(plan.n_series)
+        if self.level_map is not None:
+            out.level_map = self.level_map.mixed(w)
         if self.bounds is not None:
             out.bounds = np.stack([mix(self.bounds[0]), mix(self.bounds[1])])
         out.weights, out._net = dict(self.weights), None
@@ -526,7 +569,8 @@ class DeepGenerator:
             "profile": self.use_profile, "profile_shapes": self.profile_shapes,
             "ar": self.use_ar, "copula": self.use_copula, "margin": self.margin,
             "anchor_days": self.anchor_days, "covariance": self.use_covariance,
-            "time_colour": self.time_order, "network": self.network,
+            "time_colour": self.time_order, "day_colour": self.use_day_colour,
+            "level_map": self.use_level_map, "network": self.network,
             "cpu_threads": self.cpu_threads, "trainer": trainer, "seed": self.seed,
         }
 
@@ -547,6 +591,8 @@ class DeepGenerator:
             "bounds": self.bounds, "margin": self.margin, "anchor_days": self.anchor_days,
             "sample_steps": self.sample_steps, "network": self.network, "colour": self.colour,
             "time_colour": None if self.time_colour is None else self.time_colour.get_state(),
+            "level_map": None if self.level_map is None else self.level_map.get_state(),
+            "day_colour": None if self.day_colour is None else self.day_colour.get_state(),
         }
 
     @classmethod
@@ -581,7 +627,11 @@ class DeepGenerator:
         self.colour = None if colour is None else np.asarray(colour, dtype=np.float64)
         tc = state.get("time_colour")  # absent from models saved before it existed
         self.time_colour = None if tc is None else TimeColouring.from_state(tc)
+        lm, dc = state.get("level_map"), state.get("day_colour")  # absent from older files
+        self.level_map = None if lm is None else LevelMap.from_state(lm)
+        self.day_colour = None if dc is None else DayColouring.from_state(dc)
         if params is None:  # older files: what the fitted maps show
             self.use_covariance = self.colour is not None
             self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
+            self.use_level_map, self.use_day_colour = lm is not None, dc is not None
         return self
