@@ -8,6 +8,7 @@ import torch
 from datamime.data.panel import Panel
 from datamime.data.transforms import SeriesScaler, calendar_features
 from datamime.models.ar_rnn import ARRNN
+from datamime.models.chain import ValueChain
 from datamime.models.deep import DeepGenerator
 from datamime.models.registry import NETS as NET_NAMES
 from datamime.models.rvae import RecurrentVAE
@@ -227,11 +228,18 @@ def test_rvae_loss_matches_a_step_by_step_elbo(monkeypatch):
     torch.testing.assert_close(net.loss(batch), expected, rtol=1e-5, atol=1e-5)
 
 
+def _chain(**kwargs) -> ValueChain:
+    """A chain with only the settings its bound and anchor read (hourly, 3 series)."""
+    base = {"freq": "h", "scaler": None, "profile": None, "whitener": None, "copula": None,
+            "bounds": None, "margin": None, "anchor_days": None, "sample_steps": None,
+            "bias": np.zeros(3)}
+    return ValueChain(**{**base, **kwargs})
+
+
 def test_generated_values_stay_softly_within_the_widened_sample_range():
-    gen = DeepGenerator(margin=0.25)
-    gen.bounds = np.array([[0.0, -1.0, np.nan], [2.0, 1.0, np.nan]])  # [lo; hi] per series
+    gen = _chain(margin=0.25, bounds=np.array([[0.0, -1.0, np.nan], [2.0, 1.0, np.nan]]))
     x = np.array([[1.0, 0.5, 50.0], [2.5, -3.0, -50.0], [9.0, 1.4, 0.0], [10.0, 30.0, 1.0]])
-    out = gen._bound(x)
+    out = gen.bound(x)
     np.testing.assert_array_equal(out[0, :2], x[0, :2])  # inside the range: untouched
     np.testing.assert_array_equal(out[:, 2], x[:, 2])  # no range (all-NaN series): untouched
     assert np.all(out[:, 0] <= 2.0 + 0.5) and np.all(out[:, 1] >= -1.0 - 0.5)
@@ -240,22 +248,21 @@ def test_generated_values_stay_softly_within_the_widened_sample_range():
     assert 2.0 < out[1, 0] < out[2, 0] < out[3, 0] < 2.5
     assert out[2, 1] < out[3, 1]
     gen.margin = None
-    np.testing.assert_array_equal(gen._bound(x), x)
+    np.testing.assert_array_equal(gen.bound(x), x)
 
 
 def test_long_ranges_keep_their_level_anchored():
-    gen = DeepGenerator(anchor_days=7.0)
-    gen.freq, gen.sample_steps = "h", 72
+    gen = _chain(anchor_days=7.0, sample_steps=72)
     t = np.arange(24 * 120, dtype=float)
     z = np.stack([np.sin(2 * np.pi * t / (24 * 60)), np.sin(2 * np.pi * t / 24)], axis=1)
-    out = gen._anchor(z)
+    out = gen.anchor(z)
     months = out[: 24 * 120].reshape(4, 24 * 30, 2).mean(axis=1)
     assert np.ptp(months[:, 0]) < 0.1 * np.ptp(z.reshape(4, -1, 2).mean(axis=1)[:, 0])
     # what varies within the span (a daily swing) is kept; the mean is kept
     np.testing.assert_allclose(out[24 * 10: 24 * 110, 1], z[24 * 10: 24 * 110, 1], atol=0.02)
     np.testing.assert_allclose(out.mean(axis=0), z.mean(axis=0), atol=1e-12)
-    np.testing.assert_array_equal(gen._anchor(z[: 24 * 7]), z[: 24 * 7])  # within the span
+    np.testing.assert_array_equal(gen.anchor(z[: 24 * 7]), z[: 24 * 7])  # within the span
     gen.sample_steps = 24 * 200  # a sample longer than the range: nothing to anchor
-    np.testing.assert_array_equal(gen._anchor(z), z)
+    np.testing.assert_array_equal(gen.anchor(z), z)
     gen.sample_steps, gen.anchor_days = 72, None
-    np.testing.assert_array_equal(gen._anchor(z), z)
+    np.testing.assert_array_equal(gen.anchor(z), z)

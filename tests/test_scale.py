@@ -13,7 +13,7 @@ import pytest
 from datamime.data.transforms import MarginalCopula
 from datamime.data.write import write_table
 from datamime.errors import DataError
-from datamime.models import deep
+from datamime.models.chain import ValueChain
 from datamime.synthesizer import Synthesizer
 
 
@@ -96,7 +96,10 @@ def test_copula_inverse_without_scipy_matches_transforms() -> None:
     e[rng.random(e.shape) < 0.1] = np.nan
     copula = MarginalCopula.fit(e)
     s = rng.normal(size=(50, 3))
-    np.testing.assert_allclose(deep._copula_inverse(copula, s), copula.inverse(s), atol=1e-5)
+    chain = ValueChain(freq="h", scaler=None, profile=None, whitener=None, copula=copula,
+                       bounds=None, margin=None, anchor_days=None, sample_steps=None,
+                       bias=np.zeros(3))
+    np.testing.assert_allclose(chain.innovations(s), copula.inverse(s), atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +121,12 @@ def test_long_range_is_drawn_in_chunks_without_seams(fitted: Synthesizer) -> Non
     assert a.shape == (len(index), 6) and np.isfinite(a).all()
     # steps across a chunk boundary move like any other step (innovations are
     # independent across the seam, and the AR level runs over it)
-    jumps = np.abs(np.diff(gen.scaler.transform(a), axis=0))  # [T-1, G]
+    jumps = np.abs(np.diff(gen.chain.scaler.transform(a), axis=0))  # [T-1, G]
     seam = np.arange(1, len(index) // chunk) * chunk - 1  # jump from last of a chunk
     ratio = jumps[seam].mean() / jumps.mean()
     assert 0.7 < ratio < 1.3, ratio
     # the daily profile is the same in every quarter of the range
-    z = gen.scaler.transform(a) - gen.profile.at(index)
+    z = gen.chain.scaler.transform(a) - gen.chain.profile.at(index)
     quarters = np.array_split(np.arange(len(index)), 4)
     means = [np.nanmean(z[q], axis=0) for q in quarters]
     assert np.ptp(np.stack(means), axis=0).max() < 0.6
@@ -131,8 +134,10 @@ def test_long_range_is_drawn_in_chunks_without_seams(fitted: Synthesizer) -> Non
 
 def test_short_range_is_one_chunk(fitted: Synthesizer, monkeypatch) -> None:
     gen = fitted.generator
-    # anchoring (a range over a week) looks at the whole range; the draw itself does not
-    monkeypatch.setattr(gen, "anchor_days", None)
+    # anchoring (a range over a week) and the daily means' colouring look at the whole
+    # range (centred moving means); the draw itself does not
+    monkeypatch.setattr(gen.chain, "anchor_days", None)
+    monkeypatch.setattr(gen.chain, "day_colour", None)
     n = gen._chunk_steps() - gen.window_  # with its burn-in, exactly one chunk
     index = pd.date_range("2025-01-01", periods=n, freq="h")
     shorter = index[: n // 2]

@@ -21,19 +21,12 @@ import numpy as np
 import pandas as pd
 
 from datamime.data.panel import Panel
-from datamime.data.transforms import (
-    TINY_STEPS,
-    InnovationPrior,
-    MarginalCopula,
-    Prewhitener,
-    SeasonalProfile,
-    SeriesScaler,
-    calendar_features,
-)
+from datamime.data.transforms import TINY_STEPS, InnovationPrior, calendar_features
 from datamime.data.values import extreme_values
 from datamime.errors import SamplingError
-from datamime.models.numpy_nets import ndtr, sampler
-from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, colouring
+from datamime.models.chain import ValueChain
+from datamime.models.numpy_nets import sampler
+from datamime.models.recolour import TimeColouring, colouring
 from datamime.models.registry import NETS
 from datamime.series import SeriesPlan
 from datamime.timegrid import learnable_periods, steps_per_day
@@ -41,15 +34,11 @@ from datamime.timegrid import learnable_periods, steps_per_day
 if TYPE_CHECKING:
     from torch import nn
 
-# Largest AR(1) coefficient a tiny sample (see TINY_STEPS) may set: memory of ~10 steps.
-_TINY_MAX_PHI = 0.9
 # Steps drawn in sequence per chunk when sampling a long range (at least 4 windows).
 CHUNK_STEPS = 256
 # Above this many series the [G, G] colouring map (see colouring) is left out: its memory
 # and the per-step product grow with G^2.
 MAX_COLOUR_SERIES = 1000
-# Days of sample below which the daily means' covariance is not matched (DayColouring).
-DAY_COLOUR_DAYS = 7
 
 
 def _import(path: str) -> Any:
@@ -89,19 +78,6 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
-
-
-def _copula_inverse(copula: MarginalCopula, s: np.ndarray) -> np.ndarray:
-    """:meth:`MarginalCopula.inverse` with a numpy normal CDF instead of scipy's.
-
-    Same numbers to 1e-7; it spares the sampling path the import of ``scipy.stats``
-    (1-2 s of a cold start). ``tests/test_scale.py`` checks both agree.
-    """
-    u = ndtr(s)
-    out = np.empty_like(s)
-    for g in range(s.shape[1]):
-        out[:, g] = np.interp(u[:, g], copula.probs, copula.quantiles[:, g])
-    return out - copula.quantiles.mean(axis=0)
 
 
 class DeepGenerator:
@@ -200,10 +176,7 @@ class DeepGenerator:
         self.time_order = int(time_colour)
         self.time_colour: TimeColouring | None = None
         self.use_level_map, self.use_day_colour = level_map, day_colour
-        self.day_colour: DayColouring | None = None
-        self.level_map: LevelMap | None = None
-        self.bounds: np.ndarray | None = None  # [2, G] sample min / max, standardised
-        self.sample_steps: int | None = None
+        self.chain: ValueChain | None = None  # the fitted maps between values and scores
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
@@ -234,38 +207,29 @@ class DeepGenerator:
         # absurd readings (a broken sensor's 1e6 among values near 20) would set the
         # series' scale; they are learned as gaps (prepare reports them)
         values = np.where(extreme_values(panel), np.nan, panel.values)
-        self.scaler = SeriesScaler.fit(values, self.transform)
-        z = self.scaler.transform(values)  # [T, G]
-        with warnings.catch_warnings():  # an all-NaN series has no range: left unbounded
-            warnings.simplefilter("ignore", RuntimeWarning)
-            self.bounds = np.stack([np.nanmin(z, axis=0), np.nanmax(z, axis=0)])  # [2, G]
-        self.sample_steps = panel.n_steps
         self.periods = learnable_periods(panel.index, panel.freq)
-        self.profile = SeasonalProfile.fit(z, panel.index, panel.freq,
-                                           self.periods if self.use_profile else [],
-                                           shared=self.profile_shapes)
-        z = level = z - self.profile.at(panel.index)
-        self.whitener = Prewhitener.fit(z) if self.use_ar else Prewhitener(np.zeros(z.shape[1]))
         n_observed = int(np.median((~np.isnan(values)).sum(0)))
-        tiny = n_observed < TINY_STEPS
-        if tiny:  # a few pairs cannot tell memory beyond a few steps
-            self.whitener.phi = np.minimum(self.whitener.phi, _TINY_MAX_PHI)
-        residual_var = np.nan_to_num(np.nanvar(z, axis=0)) if tiny else None
-        z = e = self.whitener.transform(z)
-        self.copula = MarginalCopula.fit(z) if self.use_copula else None
-        if self.copula is not None:
-            z = self.copula.transform(z)
+        tiny = n_observed < TINY_STEPS  # a few pairs cannot tell memory beyond a few steps
+        self.chain, stages = ValueChain.fit(
+            values, panel.index, panel.freq, self.periods if self.use_profile else [],
+            transform=self.transform, profile_shapes=self.profile_shapes, ar=self.use_ar,
+            copula=self.use_copula, margin=self.margin, anchor_days=self.anchor_days,
+            tiny=tiny)
+        level, e, z = stages
+        copula = self.chain.copula
         self.prior = None
         if tiny or not self.network:
-            scores = z if self.copula is not None else e / np.nanstd(e, axis=0).clip(1e-12)
-            if not tiny:  # network off: the innovations' own spread and correlation
+            scores = z if copula is not None else e / np.nanstd(e, axis=0).clip(1e-12)
+            if tiny:
+                residual_var = np.nan_to_num(np.nanvar(level, axis=0))
+            else:  # network off: the innovations' own spread and correlation
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
                     e_var = np.nan_to_num(np.nanvar(e, axis=0))
-                residual_var = (e_var if self.copula is not None else np.ones_like(e_var)) \
-                    / (1 - self.whitener.phi ** 2)
-            self.prior = InnovationPrior.fit(scores, e if self.copula is not None else None,
-                                             self.whitener.phi, residual_var,
+                residual_var = (e_var if copula is not None else np.ones_like(e_var)) \
+                    / (1 - self.chain.whitener.phi ** 2)
+            self.prior = InnovationPrior.fit(scores, e if copula is not None else None,
+                                             self.chain.whitener.phi, residual_var,
                                              shrink=0.5 if tiny else 0.0)
         cal = calendar_features(panel.index, self.periods, self.harmonics)  # [T, F]
         self.group_columns = panel.group_columns
@@ -280,15 +244,14 @@ class DeepGenerator:
         self.net_class = path
         self.net_kwargs = {**kwargs, "cardinalities": [len(v) for v in self.categories.values()],
                            "n_calendar": cal.shape[1]}
-        self.bias = np.zeros(panel.n_series)
         if not self.network:  # the ablation keeps every map but the network itself
             self.weights, self.loss_history = {}, []
-            if self.time_order > 0 and self.copula is not None:
+            if self.time_order > 0 and copula is not None:
                 draws = self.prior.draw(self._calibration_index(panel.index[0]).size,
                                         self.seed + 1)
                 self.time_colour = TimeColouring.fit(z, draws, self.time_order)
             if self.use_ar:
-                self._fit_level_map(level, panel.index[0], self.use_level_map and not tiny)
+                self._calibrate(level, panel.index[0], mapped=not tiny)
             return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
@@ -315,14 +278,15 @@ class DeepGenerator:
         sampler(self.net_class, self.weights)  # fail now, not at sampling, for an unknown net
         self.loss_history = history.values
         if self.time_order > 0 or self.use_covariance:
-            draws = self._scores(panel.index[0], self.seed + 1)
+            draws = self._innovations(self._calibration_index(panel.index[0]), self.seed + 1,
+                                      raw=True)
             if self.time_order > 0:
                 self.time_colour = TimeColouring.fit(z, draws, self.time_order)
                 draws = self.time_colour.apply(draws)
             if self.use_covariance and panel.n_series <= MAX_COLOUR_SERIES:
                 self.colour = colouring(z, draws)
         if self.use_ar:
-            self._fit_level_map(level, panel.index[0], self.use_level_map and not tiny)
+            self._calibrate(level, panel.index[0], mapped=not tiny)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
@@ -340,8 +304,9 @@ class DeepGenerator:
         """Steps drawn in sequence per chunk of a long range (see :meth:`_innovations`)."""
         return max(CHUNK_STEPS, 4 * self.window_)
 
-    def _innovations(self, index: pd.DatetimeIndex, seed: int) -> np.ndarray:
-        """``[T, G]`` innovations drawn by the network on ``index``, in filter units.
+    def _innovations(self, index: pd.DatetimeIndex, seed: int, raw: bool = False) -> np.ndarray:
+        """``[T, G]`` innovations drawn by the network on ``index``, in filter units
+        (``raw``: its normal scores before any map, to fit the maps on).
 
         A range longer than one chunk is cut into consecutive chunks drawn as one batch,
         each after its own burn-in of ``window_`` steps on the calendar just before it:
@@ -352,9 +317,12 @@ class DeepGenerator:
         """
         if self.prior is not None:  # tiny sample or network off: see InnovationPrior
             s = self.prior.draw(len(index), seed)
+            if raw:
+                return s
             if self.time_colour is not None:
                 s = self.time_colour.apply(s)
-            e = self.copula.inverse(s) if self.copula is not None else s
+            copula = self.chain.copula
+            e = copula.inverse(s) if copula is not None else s
             return e * self.prior.scale
         n, chunk, burn = len(index), self._chunk_steps(), self.window_
         if n <= chunk:
@@ -371,53 +339,37 @@ class DeepGenerator:
         e = net.sample(cal, self.codes, burn_in=burn, limit=self.limit,
                        rng=np.random.default_rng(seed))
         e = e.reshape(-1, e.shape[-1])[:n].astype(np.float64)
+        if raw:
+            return e
         if self.time_colour is not None:
             e = self.time_colour.apply(e)
         if self.colour is not None:
             e = e @ self.colour.T
-        return _copula_inverse(self.copula, e) if self.copula is not None else e
-
-    def _scores(self, start: pd.Timestamp, seed: int) -> np.ndarray:
-        """``[T, G]`` draws of a long free run of the network, before any mapping."""
-        maps = self.colour, self.time_colour, self.copula
-        self.colour = self.time_colour = self.copula = None
-        try:
-            return self._innovations(self._calibration_index(start), seed)
-        finally:
-            self.colour, self.time_colour, self.copula = maps
+        return self.chain.innovations(e)
 
     def _calibration_index(self, start: pd.Timestamp) -> pd.DatetimeIndex:
         steps = max(2000, 20 * self.window_)
         return pd.date_range(start, periods=steps, freq=self.freq)
 
-    def _fit_level_map(self, level: np.ndarray, start: pd.Timestamp, mapped: bool) -> None:
-        """Fit :attr:`bias` (trained network) and, if ``mapped``, :attr:`day_colour` and
-        :attr:`level_map` on one long free run.
+    def _calibrate(self, level: np.ndarray, start: pd.Timestamp, mapped: bool) -> None:
+        """Fit the chain's bias (trained network) and, if ``mapped``, its level maps on one
+        long free run.
 
         The bias: each series' mean innovation. Innovations of a standardised series
         have mean 0, but a network's free run can lean a little to one side, and the AR
         filter multiplies that lean by ``1 / (1 - phi)`` in the level (a 10-row sample
-        came out at half its mean); sampling subtracts it. The level map: the free run's
-        levels, as sampling makes them (filtered, anchored, day-coloured), against the sample's
-        ``level`` (``[T, G]``, de-seasonalised). A tiny sample gets no map: its few
-        quantiles would be its few values.
+        came out at half its mean); sampling subtracts it. The maps: see
+        :meth:`ValueChain.fit_level_maps`. A tiny sample gets none: its few quantiles
+        would be its few values.
         """
         if self.prior is not None and not mapped:
             return
         e = self._innovations(self._calibration_index(start), self.seed + 1)
         if self.prior is None:
-            self.bias = e.mean(0)
-        if not mapped:
-            return
-        free = self._anchor(self.whitener.inverse(e - self.bias)[self.window_:])
-        per_day = steps_per_day(self.freq)
-        days = np.isfinite(level).any(axis=1).sum() / per_day
-        if (self.use_day_colour and per_day > 1 and days >= DAY_COLOUR_DAYS
-                and 1 < level.shape[1] <= MAX_COLOUR_SERIES):
-            self.day_colour = DayColouring.fit(level, free, per_day)
-            free = self.day_colour.apply(free)
-        if self.use_level_map:
-            self.level_map = LevelMap.fit(level, free)
+            self.chain.bias = e.mean(0)
+        if mapped:
+            self.chain.fit_level_maps(level, e, self.window_, self.use_day_colour,
+                                      self.use_level_map, MAX_COLOUR_SERIES)
 
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
         """Draw ``[T, G]`` values (original units) on ``index``, a grid of the sample's freq."""
@@ -427,55 +379,8 @@ class DeepGenerator:
         offset = pd.tseries.frequencies.to_offset(self.freq)
         full = pd.date_range(index[0] - burn_in * offset, periods=burn_in + len(index),
                              freq=self.freq)
-        e = self._innovations(full, self.seed if seed is None else seed) - self.bias
-        z = self._anchor(self.whitener.inverse(e)[burn_in:])
-        if self.day_colour is not None:
-            z = self.day_colour.apply(z)
-        if self.level_map is not None:
-            z = self.level_map.apply(z)
-        return self.scaler.inverse(self._bound(z + self.profile.at(index)))
-
-    def _anchor(self, z: np.ndarray) -> np.ndarray:
-        """The AR level ``z`` (``[T, G]``) less its centred moving mean over ``anchor_days``.
-
-        The AR(1) filter fitted on a few days extrapolates persistence to every time
-        scale: over a year a persistent series' monthly means wandered by up to 0.7 of
-        its standard deviation, and its spread grew past the sample's. What a sample
-        shorter than the span cannot show (swings slower than a week) is left out; a
-        range no longer than the span is untouched. Each series' mean stays 0.
-        """
-        if not self.anchor_days:
-            return z
-        # never shorter than the sample: what it shows (a month of swings) is kept
-        span = max(round(self.anchor_days * steps_per_day(self.freq)), self.sample_steps or 0)
-        if span < 2 or len(z) <= span:
-            return z
-        n, half = len(z), span // 2
-        csum = np.vstack([np.zeros((1, z.shape[1])), np.cumsum(z, axis=0)])
-        lo = np.clip(np.arange(n) - half, 0, n)
-        hi = np.clip(np.arange(n) + span - half, 0, n)
-        moving = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
-        out = z - moving
-        return out - out.mean(axis=0) + z.mean(axis=0)
-
-    def _bound(self, x: np.ndarray) -> np.ndarray:
-        """``x`` (``[T, G]``, standardised) softly kept within each series' sample range
-        widened by ``margin`` of it on either side.
-
-        Inside the sample's range nothing changes; beyond it, the excess is squashed
-        (``tanh``) so values approach the widened bound without piling up on it. A long
-        persistent run could otherwise wander far out (one SO2 series of the Atmo sample,
-        at most 9 in the sample, reached 152 in a generated year through the log scale).
-        """
-        if self.margin is None or self.bounds is None:
-            return x
-        lo, hi = self.bounds
-        ok = np.isfinite(lo) & np.isfinite(hi)
-        lo, hi = np.where(ok, lo, 0.0), np.where(ok, hi, 0.0)
-        room = np.maximum(self.margin * (hi - lo), 1e-9)
-        over, under = np.maximum(x - hi, 0.0), np.maximum(lo - x, 0.0)
-        squashed = x - over + room * np.tanh(over / room) + under - room * np.tanh(under / room)
-        return np.where(ok, squashed, x)
+        e = self._innovations(full, self.seed if seed is None else seed)
+        return self.chain.values(e, index)
 
     # ------------------------------------------------------------- new series
     def derive(self, plan: SeriesPlan) -> DeepGenerator:
@@ -491,7 +396,7 @@ class DeepGenerator:
         if self.prior is not None:
             raise SamplingError("new series need a sample of at least "
                                 f"{TINY_STEPS} values per series; this one is too short")
-        g = len(self.bias)
+        g = len(self.chain.bias)
         w = np.vstack([np.eye(g), plan.weights])  # [G + N, G]
         peers = np.vstack([np.eye(g, dtype=bool), plan.peers if plan.peers is not None
                            else np.ones((plan.n_series, g), dtype=bool)])
@@ -505,15 +410,7 @@ class DeepGenerator:
             return np.clip(w @ x, lo - (hi - lo) / 2, hi + (hi - lo) / 2)
 
         out = copy.copy(self)
-        sc = self.scaler
-        out.scaler = SeriesScaler(log=sc.log, level=np.exp(mix(np.log(sc.level))),
-                                  mean=mix(sc.mean), std=np.clip(mix(sc.std), 0.0, None))
-        out.profile = self.profile.mixed(w)
-        out.whitener = Prewhitener(phi=np.clip(mix(self.whitener.phi), 0.0, 0.98))
-        if self.copula is not None:
-            out.copula = MarginalCopula(probs=self.copula.probs,
-                                        quantiles=np.sort(self.copula.quantiles @ w.T, axis=0))
-        out.bias = w @ self.bias
+        out.chain = self.chain.mixed(w, mix)
         if self.colour is not None:  # new series keep the network's own draws
             n_new = plan.n_series
             out.colour = np.block([[self.colour, np.zeros((g, n_new))],
@@ -521,12 +418,6 @@ class DeepGenerator:
         if self.time_colour is not None:  # new series: their peers' filters, mixed
             tc = self.time_colour
             out.time_colour = TimeColouring(gen=w @ tc.gen, real=w @ tc.real, gain=w @ tc.gain)
-        if self.day_colour is not None:
-            out.day_colour = self.day_colour.extended(plan.n_series)
-        if self.level_map is not None:
-            out.level_map = self.level_map.mixed(w)
-        if self.bounds is not None:
-            out.bounds = np.stack([mix(self.bounds[0]), mix(self.bounds[1])])
         out.weights, out._net = dict(self.weights), None
         out.categories = {c: list(v) for c, v in self.categories.items()}
         cardinalities = list(self.net_kwargs["cardinalities"])
@@ -577,27 +468,21 @@ class DeepGenerator:
     def get_state(self) -> dict[str, Any]:
         """Plain state (arrays, numbers, strings) for :func:`datamime.persist.write_state`."""
         return {
+            **self.chain.get_state(),
             "hyper_parameters": self.hyper_parameters(),
             "net_class": self.net_class, "net_kwargs": self.net_kwargs,
-            "net_state": self.weights, "scaler": self.scaler.get_state(),
-            "profile": self.profile.get_state(), "whitener": self.whitener.get_state(),
-            "bias": np.asarray(self.bias),
-            "copula": None if self.copula is None else self.copula.get_state(),
-            "periods": self.periods, "harmonics": self.harmonics, "freq": self.freq,
+            "net_state": self.weights, "periods": self.periods, "harmonics": self.harmonics,
             "group_columns": self.group_columns, "categories": self.categories,
             "codes": self.codes, "window": self.window_, "limit": self.limit, "seed": self.seed,
             "transform": self.transform, "loss_history": self.loss_history,
             "prior": None if self.prior is None else self.prior.get_state(),
-            "bounds": self.bounds, "margin": self.margin, "anchor_days": self.anchor_days,
-            "sample_steps": self.sample_steps, "network": self.network, "colour": self.colour,
+            "network": self.network, "colour": self.colour,
             "time_colour": None if self.time_colour is None else self.time_colour.get_state(),
-            "level_map": None if self.level_map is None else self.level_map.get_state(),
-            "day_colour": None if self.day_colour is None else self.day_colour.get_state(),
         }
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DeepGenerator:
-        """Rebuild a fitted generator from :meth:`get_state`."""
+        """Rebuild a fitted generator from :meth:`get_state` (or an older model's)."""
         params = state.get("hyper_parameters")  # absent from models saved before it existed
         sizes = ("cardinalities", "n_calendar")  # from the data, not hyper-parameters
         self = cls(**params) if params is not None else cls(
@@ -606,11 +491,7 @@ class DeepGenerator:
             net_options={k: v for k, v in state["net_kwargs"].items() if k not in sizes})
         self.net_class, self.net_kwargs = state["net_class"], state["net_kwargs"]
         self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in state["net_state"].items()}
-        self.scaler = SeriesScaler.from_state(state["scaler"])
-        self.profile = SeasonalProfile.from_state(state["profile"])
-        self.whitener = Prewhitener.from_state(state["whitener"])
-        self.bias = np.asarray(state["bias"], dtype=np.float64)
-        self.copula = state["copula"] and MarginalCopula.from_state(state["copula"])
+        self.chain = ValueChain.from_state(state)
         self.periods, self.freq = state["periods"], state["freq"]
         self.group_columns, self.categories = state["group_columns"], state["categories"]
         self.codes = np.asarray(state["codes"], dtype=np.int64)
@@ -618,20 +499,15 @@ class DeepGenerator:
         self.loss_history = state["loss_history"]
         prior = state.get("prior")
         self.prior = None if prior is None else InnovationPrior.from_state(prior)
-        bounds = state.get("bounds")  # absent from models saved before bounds existed
-        self.bounds = None if bounds is None else np.asarray(bounds, dtype=np.float64)
-        self.margin, self.anchor_days = state.get("margin"), state.get("anchor_days")
-        self.sample_steps = state.get("sample_steps")
         self.network = state.get("network", True)
         colour = state.get("colour")  # absent from models saved before it existed
         self.colour = None if colour is None else np.asarray(colour, dtype=np.float64)
         tc = state.get("time_colour")  # absent from models saved before it existed
         self.time_colour = None if tc is None else TimeColouring.from_state(tc)
-        lm, dc = state.get("level_map"), state.get("day_colour")  # absent from older files
-        self.level_map = None if lm is None else LevelMap.from_state(lm)
-        self.day_colour = None if dc is None else DayColouring.from_state(dc)
         if params is None:  # older files: what the fitted maps show
+            self.margin, self.anchor_days = self.chain.margin, self.chain.anchor_days
             self.use_covariance = self.colour is not None
             self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
-            self.use_level_map, self.use_day_colour = lm is not None, dc is not None
+            self.use_level_map = self.chain.level_map is not None
+            self.use_day_colour = self.chain.day_colour is not None
         return self
