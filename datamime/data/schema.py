@@ -59,6 +59,9 @@ class Schema:
             ``variable`` of the panel, ``value`` its (internal) value column, and the
             output is written wide again, one column per value column. None otherwise.
         variable: the name of that identifying column (None with a single value column).
+        carried: the other columns fixed within each series (a town beside a station
+            code), written unchanged into the output (:mod:`datamime.output.carry`);
+            None when there are none.
     """
 
     time: str
@@ -78,6 +81,7 @@ class Schema:
     tz: str | None = None
     values: list[str] | None = None
     variable: str | None = None
+    carried: dict | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable dict of the schema."""
@@ -98,7 +102,7 @@ class Schema:
             DataError: a required key is missing.
         """
         names = {f.name for f in fields(cls)}
-        required = names - {"tz", "values", "variable"}
+        required = names - {"tz", "values", "variable", "carried"}
         missing = sorted(required - set(d))
         if missing:
             raise DataError(f"schema is missing {', '.join(missing)}")
@@ -1122,6 +1126,7 @@ def prepare(
                         f"{', '.join(AGGREGATIONS)} (or null to refuse duplicates)")
     zone = _check_zone(tz)
     df, fmt = read_table(source, sep=sep)
+    order = list(df.columns)
     where = _describe(source)
     several: list[str] | None = None
     if isinstance(value, (list, tuple)) or (value is not None and not isinstance(value, str)):
@@ -1171,6 +1176,10 @@ def prepare(
                   f"by {valid!r}; they are treated as missing")
         values = values.where(ok)
     long = pd.DataFrame({g: _as_text(df[g]) for g in groups})
+    from datamime.output.carry import learn  # here: the output stage imports this module
+
+    carried = learn(df, long[[g for g in groups if g != variable]] if several else long,
+                    [time, value, *([valid] if valid else []), *groups], order)
     long[time] = times
     long[value] = values
     if zone is not None and not tz_aware:
@@ -1214,6 +1223,7 @@ def prepare(
         tz=zone if zone is not None else ("UTC" if tz_aware else None),
         values=several,
         variable=variable if several is not None else None,
+        carried=carried,
     )
     return panel, schema, long
 
