@@ -18,7 +18,7 @@ from datamime.data.example import build_example
 from datamime.data.io import read_table
 from tests.conftest import REPO
 
-APP = str(REPO / "datamime" / "app.py")
+APP = str(REPO / "datamime" / "app" / "main.py")
 EXAMPLE_COLUMNS = ["date_debut", "nom_poll", "nom_com", "code_station", "valeur"]
 
 

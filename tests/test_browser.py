@@ -1,6 +1,6 @@
 """The web app end to end in a real headless Chromium: upload, train, generate, download.
 
-Runs ``streamlit run datamime/app.py`` as a user would and drives it with Playwright and
+Runs ``streamlit run datamime/app/main.py`` as a user would and drives it with Playwright and
 Debian's Chromium. In CI (``CI=true``) it always runs, so a missing browser fails the
 suite; elsewhere it is skipped when Chromium or Playwright is missing.
 """
@@ -27,7 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 EXAMPLE = REPO / "example.csv"
-APP = REPO / "datamime" / "app.py"
+APP = REPO / "datamime" / "app" / "main.py"
 STEPS = 48
 
 if not IN_CI:
@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def app_url(tmp_path):
-    """A running ``streamlit run datamime/app.py``; its URL."""
+    """A running ``streamlit run datamime/app/main.py``; its URL."""
     port = _free_port()
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(

@@ -81,7 +81,7 @@ def learn(df: pd.DataFrame, keys: pd.DataFrame, skip: list[str],
     if len(df) == 0:
         return None
     skipped = set(skip) | set(keys.columns)
-    keys = keys.reset_index(drop=True)
+    keys = keys.reset_index(drop=True) if keys.shape[1] else pd.DataFrame(index=range(len(df)))
     series = _codes(keys)
     n_series = _n_distinct(series)
     by_codes = {}
