@@ -1,4 +1,5 @@
-"""The web app end to end in a real headless Chromium: upload, train, generate, download.
+"""The web app end to end in a real headless Chromium: upload, train, generate, download;
+and, on a sample shaped like the Atmo export, small-multiple titles that do not overlap.
 
 Runs ``streamlit run datamime/app/main.py`` as a user would and drives it with Playwright and
 Debian's Chromium. In CI (``CI=true``) it always runs, so a missing browser fails the
@@ -15,11 +16,14 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pandas as pd
 import pytest
 
+from tests.atmo_like import write_atmo_like
 from tests.conftest import REPO
+from tests.pixels import title_overflow
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
@@ -149,3 +153,38 @@ def test_browser_upload_train_generate_download(app_url, tmp_path):
     assert table.groupby(["nom_poll", "code_station"]).size().eq(STEPS).all()
     assert pd.api.types.is_integer_dtype(table["valeur"]) and (table["valeur"] >= 0).all()
     assert table["date_debut"].iloc[0] == "17/06/2024 00:00"  # the sample's date format
+
+
+def test_browser_atmo_like_titles_do_not_overlap(app_url, tmp_path):
+    """The small multiples of an export with many fixed columns: titled by the key alone,
+    each title within its own panel (read back from the image the browser shows)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    sample = tmp_path / "atmo_like.csv"
+    source = write_atmo_like(sample)
+    n_series = len(source.drop_duplicates(["nom_station", "nom_poll"]))
+    expect.set_options(timeout=60_000)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(app_url)
+            page.locator('input[type="file"]').set_input_files(str(sample))
+            expect(page.get_by_role("heading", name="Data exploration")).to_be_visible()
+            _settle(page)
+            assert page.get_by_text(f"{n_series} series.", exact=True).count() == 1
+            labels = [t.strip() for t in page.locator(
+                '[data-testid="stMain"] [data-testid="stMultiSelect"] label').all_inner_texts()]
+            assert labels == ["nom_station", "nom_poll"], labels  # one filter per key column
+            grid = page.locator('[data-testid="stMain"] [data-testid="stImage"] img').first
+            expect(grid).to_be_visible()
+            png = page.request.get(urljoin(app_url + "/", grid.get_attribute("src"))).body()
+            page.screenshot(path=str(tmp_path / "atmo_like_app.png"), full_page=True)
+        finally:
+            browser.close()
+
+    where = title_overflow(png)
+    assert where["panels"] == n_series
+    assert not where["untitled"], where  # every panel has its title above it
+    assert not where["outside"], where  # and no title runs past its panel
