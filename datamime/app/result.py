@@ -41,56 +41,45 @@ def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, s
         out.append(("differ", f"Easy to tell apart: a classifier spots generated days {acc:.0%} "
                               "of the time. Train longer or try another model."))
 
+    def judge(value: float | None, good: bool, match: str, differ: str) -> None:
+        """One sentence for a metric the sample allows: ``match`` when ``good``."""
+        if value is not None:
+            out.append(("match", match) if good else ("differ", differ))
+
     w = get("wasserstein")
-    if w is not None:
-        if w < 0.25:
-            out.append(("match", f"The values have the same levels and spread as the sample "
-                                 f"(distribution gap {w:.2f} standard deviations)."))
-        else:
-            out.append(("differ", f"The distribution of values differs from the sample's "
-                                  f"(gap {w:.2f} standard deviations; under 0.25 is close)."))
+    judge(w, w is not None and w < 0.25,
+          f"The values have the same levels and spread as the sample (distribution gap "
+          f"{w or 0:.2f} standard deviations).",
+          f"The distribution of values differs from the sample's (gap {w or 0:.2f} standard "
+          "deviations; under 0.25 is close).")
 
     step = step_of(freq)
     cycle = ("daily cycle (mean by hour)" if step is not None and step < pd.Timedelta(days=1)
              else "weekly cycle (mean by day)")
     p = get("daily_profile_error")
-    if p is not None:
-        if p < 0.3:
-            out.append(("match", f"The {cycle} follows the sample's (gap {p:.2f} standard "
-                                 "deviations)."))
-        else:
-            out.append(("differ", f"The {cycle} is off (gap {p:.2f} standard deviations; "
-                                  "under 0.3 is close)."))
+    judge(p, p is not None and p < 0.3,
+          f"The {cycle} follows the sample's (gap {p or 0:.2f} standard deviations).",
+          f"The {cycle} is off (gap {p or 0:.2f} standard deviations; under 0.3 is close).")
 
     a = get("acf_distance")
-    if a is not None:
-        if a < 0.15:
-            out.append(("match", f"Short-term behaviour (how each value follows the previous "
-                                 f"ones) is like the sample's (autocorrelation gap {a:.2f})."))
-        else:
-            out.append(("differ", f"Short-term behaviour differs: the generated series are "
-                                  f"smoother or noisier than the sample (autocorrelation gap "
-                                  f"{a:.2f}; under 0.15 is close)."))
+    judge(a, a is not None and a < 0.15,
+          f"Short-term behaviour (how each value follows the previous ones) is like the "
+          f"sample's (autocorrelation gap {a or 0:.2f}).",
+          f"Short-term behaviour differs: the generated series are smoother or noisier than "
+          f"the sample (autocorrelation gap {a or 0:.2f}; under 0.15 is close).")
 
     c = get("correlation_error")
-    if c is not None:
-        if c < 0.2:
-            out.append(("match", f"Series move together as in the sample (correlation gap "
-                                 f"{c:.2f})."))
-        else:
-            out.append(("differ", f"The way series move together differs from the sample "
-                                  f"(correlation gap {c:.2f}; under 0.2 is close)."))
+    judge(c, c is not None and c < 0.2,
+          f"Series move together as in the sample (correlation gap {c or 0:.2f}).",
+          f"The way series move together differs from the sample (correlation gap "
+          f"{c or 0:.2f}; under 0.2 is close).")
 
     r = get("tstr_trtr")
-    if r is not None:
-        if r <= 1.25:
-            out.append(("match", f"Useful for modelling: a forecaster trained on generated data "
-                                 f"does about as well on real data as one trained on real data "
-                                 f"(error ratio {r:.2f}, 1 is ideal)."))
-        else:
-            out.append(("differ", f"A forecaster trained on generated data does worse on real "
-                                  f"data than one trained on real data (error ratio {r:.2f}, "
-                                  "1 is ideal)."))
+    judge(r, r is not None and r <= 1.25,
+          f"Useful for modelling: a forecaster trained on generated data does about as well "
+          f"on real data as one trained on real data (error ratio {r or 0:.2f}, 1 is ideal).",
+          f"A forecaster trained on generated data does worse on real data than one trained "
+          f"on real data (error ratio {r or 0:.2f}, 1 is ideal).")
 
     copies, dcr = get("copy_share"), get("dcr_ratio")
     if copies is not None and copies > 0:
