@@ -168,6 +168,8 @@ def _exploration_png(path: str, content: str, roles: tuple, picks: tuple[int, ..
 
 
 def explore(path: str, content: str, roles: tuple, panel: Panel, schema: Schema) -> None:
+    """The Data exploration section: figures, one filter per identifying column, the
+    small multiples (paged), the profile and the summary of the filtered series."""
     st.header("Data exploration")
     figures = overview(panel, schema)
     cols = st.columns(6)

@@ -40,6 +40,7 @@ def table_bytes(generated: Generated, schema: Schema, ext: str = ".csv") -> byte
 
 
 def output_settings(schema: Schema, panel: Panel) -> dict[str, Any]:
+    """The New data settings section; returns the options of the draw."""
     st.header("New data settings")
     c1, c2 = st.columns(2)
     integer = c1.checkbox("Integer", value=bool(schema.integer), key="integer",

@@ -106,6 +106,7 @@ def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
 
 
 def result_section(syn: Synthesizer, result: dict, entry: dict) -> None:
+    """The Result section: the table, generated vs real, the evaluation, the downloads."""
     panel, schema = syn.panel, syn.schema
     table = result["table"]
     st.header("Result")

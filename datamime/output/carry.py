@@ -127,12 +127,14 @@ class Carried:
 
     @classmethod
     def from_schema(cls, stored: dict | None) -> Carried | None:
+        """The schema's stored mapping (``Schema.carried``) ready to use; None if empty."""
         if not stored or not stored.get("columns"):
             return None
         return cls(order=tuple(stored.get("order") or ()), columns=tuple(stored["columns"]))
 
     @property
     def names(self) -> list[str]:
+        """The carried column names, in the order learned."""
         return [c["name"] for c in self.columns]
 
     def arrange(self, base: list[str]) -> list[str]:
