@@ -50,7 +50,7 @@ class AtmoLike:
     innovations per series, in the sample's units (see the module's docstring)."""
 
     def __init__(self) -> None:
-        from datamime.data.schema import prepare
+        from datamime.data.prepare import prepare
         from datamime.data.transforms import Prewhitener
 
         self.panel = prepare(ATMO, time="date_debut", groups=["nom_poll", "nom_com",

@@ -386,7 +386,7 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compare ``cfg.generated`` with the real sample (or ``cfg.real``); write a report."""
-    from datamime.data.schema import prepare
+    from datamime.data.prepare import prepare
     from datamime.evaluate import evaluate as compare
     from datamime.evaluate import write_report
 

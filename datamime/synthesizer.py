@@ -22,11 +22,12 @@ import pandas as pd
 
 from datamime import constraints as C
 from datamime import knowledge
-from datamime.data.io import formula_note
 from datamime.data.panel import Panel
-from datamime.data.schema import Schema, prepare
+from datamime.data.prepare import prepare
+from datamime.data.schema import Schema
 from datamime.data.transforms import span_words, learnable_periods, sample_limits
 from datamime.data.windows import ObservationWindows
+from datamime.data.write import formula_note
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models.base import Generator
 from datamime.output import checks

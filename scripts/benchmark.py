@@ -142,7 +142,7 @@ def model_kwargs(model: str, quick: bool, epochs: int | None) -> dict[str, Any]:
 
 
 def _atmo_full_panel():
-    from datamime.data.schema import prepare
+    from datamime.data.prepare import prepare
 
     roles = dict(ATMO_ROLES)
     return prepare(ATMO, verbose=False, **roles)[0]

@@ -150,7 +150,7 @@ def run_task(task: RealTask) -> dict[str, Any]:
         import pandas as pd
 
         from datamime import Synthesizer
-        from datamime.data.schema import prepare
+        from datamime.data.prepare import prepare
         from datamime.evaluate import evaluate, plot_series
 
         if task.model in DEEP:

@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from datamime import pipeline
-from datamime.data.io import write_table
 from datamime.data.synthetic import make_panel
+from datamime.data.write import write_table
 from datamime.errors import ModelError
 from datamime.persist import read_state, write_state
 from datamime.synthesizer import Synthesizer

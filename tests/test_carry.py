@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from datamime import Synthesizer
-from datamime.data.io import read_table, write_table
+from datamime.data.io import read_table
+from datamime.data.write import write_table
 from datamime.output.carry import Carried, learn
 from tests.atmo_like import FIXED, write_atmo_like
 from tests.conftest import ATMO

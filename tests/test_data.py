@@ -14,16 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from datamime.data.io import TableFormat, read_table, write_table
-from datamime.data.schema import (
-    Roles,
-    Schema,
-    guess_roles,
-    infer_freq,
-    parse_times,
-    parse_values,
-    prepare,
-)
+from datamime.data.grid import infer_freq
+from datamime.data.io import TableFormat, read_table
+from datamime.data.prepare import prepare
+from datamime.data.roles import guess_roles
+from datamime.data.schema import Roles, Schema
+from datamime.data.times import parse_times
+from datamime.data.values import parse_values
+from datamime.data.write import write_table
 from datamime.errors import DataError
 
 ATMO = Path(__file__).resolve().parents[2] / "shared" / "data" / "atmo_normandie_3days.csv"
@@ -557,7 +555,7 @@ def test_write_table_failure_leaves_nothing(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     # the pandas writer's failure (the fast writer's: tests/test_scale.py)
-    monkeypatch.setattr("datamime.data.io._write_csv_fast", lambda *a, **k: False)
+    monkeypatch.setattr("datamime.data.write._write_csv_fast", lambda *a, **k: False)
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken_to_csv)
     with pytest.raises(DataError, match="cannot write .*out.csv.*No space left"):
         write_table(long, target, schema)
@@ -640,7 +638,7 @@ def test_prepare_random_tables_raise_only_data_error(table):
 
 
 def test_prepare_validity_column_marks_rows_missing(tmp_path):
-    from datamime.data.schema import prepare
+    from datamime.data.prepare import prepare
 
     path = tmp_path / "v.csv"
     path.write_text(
@@ -659,7 +657,7 @@ def test_prepare_validity_column_marks_rows_missing(tmp_path):
 
 
 def test_prepare_atmo_statut_valid_masks_the_invalid_measurements(capsys):
-    from datamime.data.schema import prepare
+    from datamime.data.prepare import prepare
 
     atmo = Path(__file__).resolve().parents[2] / "shared" / "data" / "atmo_normandie_3days.csv"
     if not atmo.is_file():

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datamime.data.io import read_table
-from datamime.data.schema import prepare
+from datamime.data.prepare import prepare
 from datamime.errors import DataError, DatamimeError
 
 # DATAMIME_HYPOTHESIS_EXAMPLES=2000 explores further (random seeds) than the fast default.

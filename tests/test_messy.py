@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datamime.data.io import na_cells, read_table
-from datamime.data.schema import extreme_values, missing_markers, parse_values, prepare
+from datamime.data.cells import na_cells
+from datamime.data.io import read_table
+from datamime.data.prepare import prepare
+from datamime.data.values import extreme_values, missing_markers, parse_values
 from datamime.errors import DataError
 
 
@@ -224,7 +226,7 @@ def test_bad_zone_and_missing_spring_time_are_errors(tmp_path):
 
 
 def test_synthesizer_writes_local_times_for_a_zone(tmp_path):
-    from datamime.data.io import write_table
+    from datamime.data.write import write_table
     from datamime.synthesizer import Synthesizer
 
     clock = _paris_clock("2023-10-27 22:00", "2023-10-30 22:00")

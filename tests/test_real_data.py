@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 real_data = importlib.import_module("real_data")
 
-from datamime.data.schema import prepare  # noqa: E402
+from datamime.data.prepare import prepare  # noqa: E402
 
 
 @pytest.mark.parametrize("name", real_data.REAL_DATASETS)

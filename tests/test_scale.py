@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datamime.data.io import write_table
 from datamime.data.transforms import MarginalCopula
+from datamime.data.write import write_table
 from datamime.errors import DataError
 from datamime.models import deep
 from datamime.synthesizer import Synthesizer

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from datamime import Synthesizer, pipeline
-from datamime.data.schema import prepare
+from datamime.data.prepare import prepare
 from datamime.errors import DataError
 from tests.conftest import compose_config
 
@@ -57,7 +57,7 @@ def test_generated_table_is_wide_again_with_joint_moves_and_own_constraints(tmp_
     # given to 0.1 degree in the sample: generated to 0.1 degree, not 15 digits
     np.testing.assert_allclose(out["temperature"], out["temperature"].round(1), atol=1e-9)
     assert (out["temperature"] != out["temperature"].round(0)).any()
-    from datamime.data.io import write_table
+    from datamime.data.write import write_table
 
     write_table(out.drop(columns="humidity").rename(columns={"temperature": "value"}),
                 tmp_path / "out.csv", syn.schema)

@@ -16,7 +16,8 @@ import streamlit as st
 from matplotlib.figure import Figure
 
 from datamime.data.panel import Panel
-from datamime.data.schema import Schema, prepare
+from datamime.data.prepare import prepare
+from datamime.data.schema import Schema
 from datamime.errors import DatamimeError
 
 APP_TITLE = "datamime"

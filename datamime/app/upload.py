@@ -18,7 +18,7 @@ import streamlit as st
 from datamime.app.common import digest
 from datamime.data.example import build_example
 from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
-from datamime.data.schema import guess_roles
+from datamime.data.roles import guess_roles
 from datamime.errors import DataError, DatamimeError
 
 EXAMPLE_NAME = "example.csv"

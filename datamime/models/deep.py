@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from datamime.data.panel import Panel
-from datamime.data.schema import extreme_values
 from datamime.data.transforms import (
     TINY_STEPS,
     InnovationPrior,
@@ -32,6 +31,7 @@ from datamime.data.transforms import (
     calendar_features,
     learnable_periods,
 )
+from datamime.data.values import extreme_values
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
 from datamime.models.recolour import TimeColouring, colouring

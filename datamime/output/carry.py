@@ -5,9 +5,9 @@ rather than the measurement: the town and department of a station, its coordinat
 unit of a pollutant. They are not needed to tell the series apart (the identifying
 columns do that), so they are not part of the key; but a generated table without them
 would lack columns the sample had. They are *carried*: learned from the sample as one
-value per series (:func:`learn`, called when the sample is read), stored in the
-:class:`~datamime.data.schema.Schema` as plain data, and written unchanged into every
-generated row of that series, in the sample's column order (:class:`Carried`).
+value per series (:func:`learn`, called by :func:`~datamime.data.prepare.prepare`), kept
+in the :class:`~datamime.data.schema.Schema` as plain data, and written unchanged into
+every generated row of that series, in the sample's column order (:class:`Carried`).
 
 Each carried column is stored as a function of the smallest set of identifying columns
 that determines it (a town depends on the station alone, a unit on the pollutant alone,

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from datamime import privacy as P
-from datamime.data.io import formula_note
 from datamime.data.panel import Panel
+from datamime.data.write import formula_note
 from datamime.errors import SamplingError
 
 PRIVACY_MODES = ("warn", "refuse", "off")

@@ -6,7 +6,7 @@ of :meth:`Generated.blocks` become row groups as they are laid out, so a year of
 thousands of series never exists as one table. A long-layout CSV (the common case) is
 written from the generated values directly: each series' identifying cells and each
 time step's cell are formatted once and repeated, never a million-row table of text;
-other CSVs and Excel go through :func:`datamime.data.io.write_table` on the whole
+other CSVs and Excel go through :func:`datamime.data.write.write_table` on the whole
 table, which gives the same bytes. Every file is written atomically.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from datamime.data.io import (CSV_EXTENSIONS, PARQUET_EXTENSIONS, atomic_file, csv_cells,
-                              csv_column, escape_formulas, whole_numbers, write_csv_lines,
-                              write_table)
+from datamime.data.io import CSV_EXTENSIONS, PARQUET_EXTENSIONS
 from datamime.data.panel import clock_times
 from datamime.data.schema import Schema
+from datamime.data.write import (atomic_file, csv_cells, csv_column, escape_formulas,
+                                 whole_numbers, write_csv_lines, write_table)
 from datamime.output import layout
 from datamime.output.layout import Generated
 
@@ -110,7 +110,7 @@ def write_parquet(generated: Generated, path: str | os.PathLike,
 def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFormat,
                    sep: str, escape: bool = False) -> int | None:
     """Write a long-layout draw as CSV straight from its values; the bytes
-    :func:`~datamime.data.io.write_table` writes for ``generated.table()``.
+    :func:`~datamime.data.write.write_table` writes for ``generated.table()``.
 
     Returns the rows written, or None (nothing written) when this writer does not
     apply: the wide layout, a decimal comma, a multi-character separator, no date
