@@ -82,25 +82,27 @@ def learn(df: pd.DataFrame, keys: pd.DataFrame, skip: list[str],
         return None
     skipped = set(skip) | set(keys.columns)
     keys = keys.reset_index(drop=True) if keys.shape[1] else pd.DataFrame(index=range(len(df)))
-    series = _codes(keys)
-    n_series = _n_distinct(series)
-    by_codes = {}
-    for size in range(min(MAX_BY, keys.shape[1]) + 1):
-        for combo in itertools.combinations(keys.columns, size):
-            by_codes[combo] = _codes(keys[list(combo)])
-    if keys.shape[1] > MAX_BY:
-        by_codes[tuple(keys.columns)] = series
+    # one row per series stands for it: a column is fixed when every row equals it
+    _, first, of_row = np.unique(_codes(keys), return_index=True, return_inverse=True)
+    heads = keys.iloc[first].reset_index(drop=True)  # [S] identifying values
+    by_codes = {}  # candidate sets of identifying columns, smallest first, at series level
+    for size in range(min(MAX_BY, heads.shape[1]) + 1):
+        for combo in itertools.combinations(heads.columns, size):
+            by_codes[combo] = _codes(heads[list(combo)])
+    if heads.shape[1] > MAX_BY:
+        by_codes[tuple(heads.columns)] = np.arange(len(heads))
     found = []
     for name in df.columns:
         if name in skipped:
             continue
         col = df[name].reset_index(drop=True)
         cell, _ = pd.factorize(col, use_na_sentinel=False)
-        if _n_distinct(series, cell) != n_series:
+        head = cell[first]
+        if not np.array_equal(cell, head[of_row.reshape(-1)]):
             continue  # varies within a series: a measurement, a row number, a date
         by = next(combo for combo, codes in by_codes.items()
-                  if _n_distinct(codes, cell) == _n_distinct(codes))
-        cells = pd.DataFrame({**{k: keys[k] for k in by}, "cell": _text(col)})
+                  if _n_distinct(codes, head) == _n_distinct(codes))
+        cells = pd.DataFrame({**{k: heads[k] for k in by}, "cell": _text(col.iloc[first])})
         cells = cells.drop_duplicates(list(by), keep="first") if by else cells.iloc[:1]
         found.append({"name": str(name), "by": [str(b) for b in by],
                       "keys": [[str(v) for v in row]
