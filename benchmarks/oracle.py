@@ -23,7 +23,7 @@ import pandas as pd
 
 from datamime.data.panel import Panel, panel_from_long
 from datamime.data.synthetic import make_panel
-from datamime.evaluate import evaluate
+from datamime.evaluation.metrics import evaluate
 
 KEYS = ("discriminative_score", "tstr_trtr", "acf_distance", "daily_profile_error",
         "correlation_error", "wasserstein", "dcr_ratio", "monthly_mean_drift_median",

@@ -1,6 +1,6 @@
 """Day-scale co-movement, bounds and roughness of a generated panel against the real one.
 
-Three checks that the window-level metrics of :mod:`datamime.evaluate` miss: series that
+Three checks that the window-level metrics of :mod:`datamime.evaluation.metrics` miss: series that
 move together hour by hour but drift apart over days, values pushed past a bound the
 sample sits on (humidity over 100 %, irradiance below 0), and generated series smoother or
 rougher than the real ones step to step.

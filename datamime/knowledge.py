@@ -32,7 +32,7 @@ positivity, the bounds the sample sits on and decimals still hold; they are mean
 values >= 0 (concentrations, counts).
 
 **Data wins**: a cycle the sample spans (a week from 14 days, a year from 2 years, as
-:func:`datamime.data.transforms.learnable_periods`) is learned from the data and the
+:func:`datamime.timegrid.learnable_periods`) is learned from the data and the
 file's factors for it are ignored; holidays then take the weekday factors the sample
 shows. :func:`describe` says which came from where.
 

@@ -119,6 +119,19 @@ def read_state(file: str | os.PathLike | IO[bytes]) -> Any:
         return _decode(manifest, archive)
 
 
+# Class paths that saved models may name, for generators that have since moved.
+MOVED_CLASSES = {
+    "datamime.baselines.SeasonalBootstrap": "datamime.models.seasonal.SeasonalBootstrap",
+    "datamime.baselines.SeasonalAR": "datamime.models.seasonal.SeasonalAR",
+    "datamime.baselines.BlockBootstrap": "datamime.models.bootstrap.BlockBootstrap",
+}
+
+
+def current_class_path(path: str) -> str:
+    """Where the class a saved model names lives now (``path`` itself unless it moved)."""
+    return MOVED_CLASSES.get(path, path)
+
+
 def is_state_file(file: str | os.PathLike) -> bool:
     """Whether ``file`` is an archive written by :func:`write_state` (members only read)."""
     try:

@@ -387,8 +387,8 @@ def sample(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
 def evaluate(cfg: DictConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compare ``cfg.generated`` with the real sample (or ``cfg.real``); write a report."""
     from datamime.data.prepare import prepare
-    from datamime.evaluate import evaluate as compare
-    from datamime.evaluate import write_report
+    from datamime.evaluation.metrics import evaluate as compare
+    from datamime.evaluation.report import write_report
 
     _whole(cfg, "seed", minimum=0)
     syn = Synthesizer.load(cfg.model_dir, verbose=cfg.verbose)

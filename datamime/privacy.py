@@ -37,8 +37,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from datamime.data.panel import Panel
+from datamime.evaluation.stats import real_scale
 from datamime.fidelity import MAX_MODE_SHARE, mode_share
-from datamime.evaluate import offset_step, real_scale, default_window
+from datamime.timegrid import default_window, offset_step
 
 COPY_TOLERANCE = 0.05  # share of the real-to-real spacing under which a window is a copy
 MAX_COPY_SHARE = 0.01  # above this share of copies, warn (or refuse)

@@ -25,7 +25,7 @@ from datamime import knowledge
 from datamime.data.panel import Panel
 from datamime.data.prepare import prepare
 from datamime.data.schema import Schema
-from datamime.data.transforms import span_words, learnable_periods, sample_limits
+from datamime.data.transforms import span_words, sample_limits
 from datamime.data.windows import ObservationWindows
 from datamime.data.write import formula_note
 from datamime.errors import DatamimeError, ModelError, SamplingError
@@ -33,17 +33,19 @@ from datamime.models.base import Generator
 from datamime.output import checks
 from datamime.output import rules as output_rules
 from datamime.output.layout import Generated, Layout
-from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE, read_state,
-                              to_numpy, write_model_dir, write_state)
+from datamime.persist import (KNOWLEDGE_FILE, LEGACY_MODEL_FILE, MODEL_FILE,
+                              current_class_path, read_state, to_numpy, write_model_dir,
+                              write_state)
 from datamime.series import plan as plan_series
+from datamime.timegrid import fixed_step, learnable_periods
 
 FORMAT_VERSION = 2
 MODELS = {
     "ar_rnn": ("datamime.models.deep.DeepGenerator", {"net": "ar_rnn"}),
     "rvae": ("datamime.models.deep.DeepGenerator", {"net": "rvae"}),
-    "seasonal_bootstrap": ("datamime.baselines.SeasonalBootstrap", {}),
-    "seasonal_ar": ("datamime.baselines.SeasonalAR", {}),
-    "block_bootstrap": ("datamime.baselines.BlockBootstrap", {}),
+    "seasonal_bootstrap": ("datamime.models.seasonal.SeasonalBootstrap", {}),
+    "seasonal_ar": ("datamime.models.seasonal.SeasonalAR", {}),
+    "block_bootstrap": ("datamime.models.bootstrap.BlockBootstrap", {}),
 }
 PRIVACY_MODES = checks.PRIVACY_MODES
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$|^\s*\d{1,2}/\d{1,2}/\d{4}\s*$")
@@ -211,8 +213,7 @@ class Synthesizer:
         panel, _ = self._require_fit()
         if self.knowledge is None:
             return "knowledge: none"
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(panel.freq)) \
-            if panel.freq[:1] not in "MQY" else pd.Timedelta(0)
+        step = fixed_step(panel.freq) or pd.Timedelta(0)  # month grids: first to last stamp
         span = span_words(panel.index[-1] - panel.index[0] + step)
         return knowledge.describe(self.knowledge, learnable_periods(panel.index, panel.freq),
                                   span)
@@ -561,7 +562,7 @@ class Synthesizer:
             raise ModelError(f"{file} was written by an incompatible datamime (format "
                              f"{version}, this one reads {FORMAT_VERSION}); train it again")
         self = cls.__new__(cls)
-        self.generator = _import(state["generator"]).from_state(state["state"])
+        self.generator = _import(current_class_path(state["generator"])).from_state(state["state"])
         self.schema = Schema.from_dict(state["schema"])
         self.seed, self.verbose, self.fit_seconds = state["seed"], verbose, state.get("fit_seconds")
         p = state["panel"]

@@ -2,7 +2,7 @@
 
 Every (dataset, model, seed) runs in a fresh process, so that its peak memory is its own.
 The child fits a :class:`datamime.Synthesizer`, generates the protocol's date range and one
-year, scores them with :func:`datamime.evaluate.evaluate` and returns a flat dict of
+year, scores them with :func:`datamime.evaluation.metrics.evaluate` and returns a flat dict of
 numbers; the parent takes the median over seeds and writes ``OUT/results.json`` (every run,
 raw) and ``OUT/RESULTS.md`` (targets, one table per dataset, links to the plots).
 
@@ -205,14 +205,11 @@ def _third_day(syn, index):
 def year_steps(freq: str, quick: bool) -> int:
     """Steps in one year (365 days) of ``freq``; 60 days in quick mode."""
     import pandas as pd
-    from pandas.tseries.frequencies import to_offset
+
+    from datamime.timegrid import nominal_step
 
     span = pd.Timedelta(days=60 if quick else 365)
-    try:
-        step = pd.Timedelta(to_offset(freq))
-    except (ValueError, TypeError):  # calendar frequencies (months...): use their mean length
-        step = pd.Timedelta(days=30.44)
-    return max(1, int(span / step))
+    return max(1, int(span / nominal_step(freq)))
 
 
 def _numbers(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -242,7 +239,8 @@ def run_task(task: Task) -> dict[str, Any]:
 
         warnings.filterwarnings("ignore")
         from datamime import Synthesizer
-        from datamime.evaluate import evaluate, write_report
+        from datamime.evaluation.metrics import evaluate
+        from datamime.evaluation.report import write_report
 
         if task.model in DEEP:  # lightning sets its loggers' level on import: import it first
             import lightning.pytorch  # noqa: F401
@@ -535,7 +533,7 @@ def write_results(out: Path, args: argparse.Namespace, runs: list[dict[str, Any]
         "distance to the closest real day, generated vs real (≈1: not copying); copy %: "
         "generated days equal to a real day; drift: month-to-month range of each series' "
         "mean over the generated year, in real std (median / max over series). "
-        "Metrics are described in `datamime/evaluate.py`.",
+        "Metrics are described in `datamime/evaluation/report.py`.",
         "",
     ]
     for dataset in args.datasets:

@@ -151,7 +151,8 @@ def run_task(task: RealTask) -> dict[str, Any]:
 
         from datamime import Synthesizer
         from datamime.data.prepare import prepare
-        from datamime.evaluate import evaluate, plot_series
+        from datamime.evaluation.figures import plot_series
+        from datamime.evaluation.metrics import evaluate
 
         if task.model in DEEP:
             import lightning.pytorch  # noqa: F401
@@ -496,7 +497,7 @@ def write_report(out: Path) -> Path:
               "sample sits on (`constraints.sitting_bounds`), over the series that have "
               "one; rough: std of step-to-step changes, generated over real (1 ideal); "
               "copy %: generated days equal to a real day; negative %: generated values "
-              "below 0. Definitions: `datamime/evaluate.py`, `datamime/fidelity.py`.", ""]
+              "below 0. Definitions: `datamime/evaluation/`, `datamime/fidelity.py`.", ""]
     if abl:
         protos = abl.get("protocols", ["A"])
         lines += ["## Ablation: what each part of the default model contributes", "",

@@ -8,12 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from datamime.baselines import BASELINES, BlockBootstrap, SeasonalAR, SeasonalBootstrap
 from datamime.data.panel import Panel
 from datamime.errors import ModelError
 from datamime.models.base import Generator
+from datamime.models.bootstrap import BlockBootstrap
+from datamime.models.seasonal import SeasonalAR, SeasonalBootstrap
 from datamime.persist import read_state, write_state
 
+BASELINES = {cls.name: cls for cls in (SeasonalBootstrap, SeasonalAR, BlockBootstrap)}
 NAMES = list(BASELINES)
 
 
@@ -179,3 +181,63 @@ def test_seasonal_bootstrap_keeps_level_and_spread():
     )
     np.testing.assert_allclose(out.mean(0), panel.values.mean(0), atol=0.5)
     np.testing.assert_allclose(out.std(0), panel.values.std(0), rtol=0.1)
+
+
+# Non-default values of every constructor argument of each baseline.
+HYPER = {
+    "seasonal_bootstrap": {"period": 12, "min_cycles": 3.0},
+    "seasonal_ar": {"period": 12, "order": 1, "log": False, "min_cycles": 1.5,
+                    "max_root": 0.9, "burn_in": 40},
+    "block_bootstrap": {"period": 12, "min_coverage": 0.8},
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("period", [12, None])
+def test_baseline_state_restores_every_hyper_parameter(name, period):
+    import inspect
+
+    cls = BASELINES[name]
+    args = {**HYPER[name], "period": period}
+    assert set(args) == set(inspect.signature(cls.__init__).parameters) - {"self"}
+    values = _daily(n_days=6)
+    values[::7, 1] = np.nan
+    model = cls(**args).fit(_panel(values), verbose=False)
+    buffer = io.BytesIO()
+    write_state(model.get_state(), buffer)
+    buffer.seek(0)
+    restored = cls.from_state(read_state(buffer))
+    assert {k: getattr(restored, k) for k in args} == args
+    assert restored.period_ == model.period_ == (period or 24)
+    index = pd.date_range("2024-04-01 07:00", periods=60, freq="h")
+    np.testing.assert_array_equal(model.sample(index, seed=3), restored.sample(index, seed=3))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_baseline_state_without_period_setting_still_loads(name):
+    # states written before period_setting existed give the period in use back
+    model = BASELINES[name]().fit(_panel(_daily(n_days=3)), verbose=False)
+    state = model.get_state()
+    del state["period_setting"]
+    restored = BASELINES[name].from_state(state)
+    assert restored.period == 24
+    index = pd.date_range("2024-02-01", periods=30, freq="h")
+    np.testing.assert_array_equal(model.sample(index, seed=1), restored.sample(index, seed=1))
+
+
+def test_model_saved_under_the_old_baselines_path_loads(tmp_path):
+    from datamime.persist import MODEL_FILE
+    from datamime.synthesizer import Synthesizer
+
+    index = pd.date_range("2024-01-01", periods=96, freq="h")
+    table = pd.DataFrame({"time": index, "value": _daily(n_days=4, n_series=1)[:, 0]})
+    syn = Synthesizer(model="seasonal_ar", seed=0, verbose=False).fit(table)
+    syn.save(tmp_path / "m")
+    file = tmp_path / "m" / MODEL_FILE
+    state = read_state(file)
+    assert state["generator"] == "datamime.models.seasonal.SeasonalAR"
+    state["generator"] = "datamime.baselines.SeasonalAR"  # as main's code wrote it
+    write_state(state, file)
+    again = Synthesizer.load(tmp_path / "m", verbose=False)
+    assert isinstance(again.generator, SeasonalAR)
+    pd.testing.assert_frame_equal(again.sample(length=20), syn.sample(length=20))

@@ -11,14 +11,9 @@ import pytest
 
 from datamime.data.panel import Panel
 from datamime.errors import DataError
-from datamime.evaluate import (
-    autocorrelation,
-    correlation_matrix,
-    evaluate,
-    seasonal_period,
-    seasonal_phase,
-    write_report,
-)
+from datamime.evaluation.metrics import evaluate
+from datamime.evaluation.report import write_report
+from datamime.evaluation.stats import autocorrelation, correlation_matrix
 
 
 def _panel(values: np.ndarray, start: str = "2024-01-01", freq: str = "h") -> Panel:
@@ -45,26 +40,6 @@ def _all_finite(metrics: dict) -> bool:
         v is None or (isinstance(v, (int, float)) and math.isfinite(v))
         for v in _aggregates(metrics).values()
     )
-
-
-def test_seasonal_period_common_frequencies():
-    assert seasonal_period("h") == 24
-    assert seasonal_period("30min") == 48
-    assert seasonal_period("D") == 7
-    assert seasonal_period("W") == 52
-    assert seasonal_period("MS") == 12
-    assert seasonal_period("QS") == 4
-
-
-def test_seasonal_phase_reads_timestamps():
-    index = pd.date_range("2025-03-04 13:00", periods=3, freq="h")
-    assert seasonal_phase(index, "h", 24).tolist() == [13, 14, 15]
-    aware = pd.date_range("2025-03-04 13:00", periods=2, freq="h", tz="Europe/Paris")
-    assert seasonal_phase(aware, "h", 24).tolist() == [13, 14]
-    months = pd.date_range("2025-03-01", periods=2, freq="MS")
-    assert seasonal_phase(months, "MS", 12).tolist() == [2, 3]
-    half_hours = pd.date_range("2025-03-04 00:30", periods=2, freq="30min")
-    assert seasonal_phase(half_hours, "30min", 48).tolist() == [1, 2]
 
 
 def test_autocorrelation_alternating_series():

@@ -6,10 +6,11 @@ import pytest
 import torch
 
 from datamime.data.panel import Panel
-from datamime.data.transforms import SeriesScaler, calendar_features, learnable_periods
+from datamime.data.transforms import SeriesScaler, calendar_features
 from datamime.models.ar_rnn import ARRNN
 from datamime.models.deep import DeepGenerator
 from datamime.models.rvae import RecurrentVAE
+from datamime.timegrid import learnable_periods
 
 NETS = [ARRNN, RecurrentVAE]
 B, T, G, F = 3, 10, 5, 6

@@ -43,14 +43,6 @@ def freq_name(freq: str) -> str:
     return FREQ_NAMES.get(freq, f"every {freq}")
 
 
-def step_of(freq: str) -> pd.Timedelta | None:
-    """The grid step of a pandas frequency alias (None for month-based grids)."""
-    try:
-        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except (ValueError, TypeError):
-        return None  # month-based grids
-
-
 def when(stamp: pd.Timestamp) -> str:
     """A time stamp as a short text (the date alone at midnight)."""
     return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M")

@@ -11,9 +11,10 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
-from datamime.app.common import figure_png, freq_name, prepared, series_labels, step_of, when
+from datamime.app.common import figure_png, freq_name, prepared, series_labels, when
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema
+from datamime.timegrid import fixed_step
 
 SERIES_PER_PAGE = 48
 GRID_WIDTH_IN = 12  # the small multiples' width, inches
@@ -122,7 +123,7 @@ def fit_title(label: str, room_pt: float, size: float = TITLE_SIZE) -> str:
 
 def profile(index: pd.DatetimeIndex, values: np.ndarray, freq: str) -> tuple[pd.DataFrame, str]:
     """Mean of each series by hour of day (sub-daily data), day of week (daily) or month."""
-    step = step_of(freq)
+    step = fixed_step(freq)
     if step is not None and step < pd.Timedelta(days=1):
         key, what = index.hour + index.minute / 60, "hour of the day"
     elif step is not None and step < pd.Timedelta(days=7):

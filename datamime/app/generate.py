@@ -118,7 +118,7 @@ def knowledge_section(syn: Synthesizer, panel: Panel) -> dict | None:
         st.error(f"The knowledge cannot be used: {exc}")
         return None
     st.caption(syn.describe_knowledge()[0].upper() + syn.describe_knowledge()[1:] + ".")
-    from datamime.data.transforms import learnable_periods
+    from datamime.timegrid import learnable_periods
 
     keys = panel.keys.astype(str).to_dict("records") if len(panel.keys.columns) else [{}]
     profile = knowledge.monthly_profile(syn.knowledge, keys, panel.index,
@@ -163,7 +163,7 @@ def generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | No
         table = generated.table()
     seconds = time.perf_counter() - started
     with st.spinner("Comparing a draw over the sample's own dates with the sample..."):
-        from datamime.evaluate import evaluate
+        from datamime.evaluation.metrics import evaluate
 
         same = syn.generate(start=panel.index[0], length=panel.n_steps, **options)
         metrics = evaluate(panel, Panel(values=same.masked()[:, : panel.n_series],

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from datamime.app.common import series_labels, step_of
+from datamime.app.common import series_labels
 from datamime.synthesizer import Synthesizer
+from datamime.timegrid import fixed_step
 
 
 def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, str]]:
@@ -53,7 +54,7 @@ def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, s
           f"The distribution of values differs from the sample's (gap {w or 0:.2f} standard "
           "deviations; under 0.25 is close).")
 
-    step = step_of(freq)
+    step = fixed_step(freq)
     cycle = ("daily cycle (mean by hour)" if step is not None and step < pd.Timedelta(days=1)
              else "weekly cycle (mean by day)")
     p = get("daily_profile_error")
@@ -97,7 +98,7 @@ def describe_evaluation(metrics: dict[str, Any], freq: str) -> list[tuple[str, s
 
 def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
     """The aggregate metrics with their one-line descriptions."""
-    from datamime.evaluate import METRIC_DESCRIPTIONS
+    from datamime.evaluation.report import METRIC_DESCRIPTIONS
 
     rows = [{"metric": name, "value": metrics.get(name), "meaning": text}
             for name, text in METRIC_DESCRIPTIONS.items() if metrics.get(name) is not None]

@@ -9,24 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta("1D")
-# Period name -> (length, how much of it the sample must span before the cycle can be learned).
-PERIODS = {"day": (DAY, DAY), "week": (7 * DAY, 14 * DAY), "year": (365.25 * DAY, 730 * DAY)}
-
-
-def learnable_periods(index: pd.DatetimeIndex, freq: str) -> list[str]:
-    """Calendar cycles the sample can teach: finer than one step, and seen long enough.
-
-    A cycle the sample never covers (a weekly pattern in three days of data) is left
-    out rather than extrapolated, which is what keeps long generations from drifting.
-    """
-    step = pd.tseries.frequencies.to_offset(freq)
-    try:
-        step_td = pd.Timedelta(step)
-    except ValueError:  # month/quarter/year offsets have no fixed length
-        step_td = {"M": 30, "Q": 91, "Y": 365}.get(step.name[:1], 30) * DAY
-    span = index[-1] - index[0] + step_td if len(index) else pd.Timedelta(0)
-    return [name for name, (length, need) in PERIODS.items() if step_td < length and span >= need]
+from datamime.timegrid import DAY, PERIODS, cycle_phase, fixed_step, learnable_periods
 
 
 def calendar_features(
@@ -117,19 +100,6 @@ class SeriesScaler:
         return cls(log=bool(state["log"]), **arrays)
 
 
-def _phase(index: pd.DatetimeIndex, freq: str, periods: list[str]) -> tuple[np.ndarray, int]:
-    """Position in the shortest learnable cycle: hour of day (sub-daily), else day of week."""
-    index = pd.DatetimeIndex(index)
-    if "day" in periods:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq)).total_seconds()
-        n = max(1, round(86400 / step))
-        seconds = (index - index.normalize()).total_seconds().to_numpy()
-        return np.round(seconds / step).astype(np.int64) % n, n
-    if "week" in periods:
-        return index.dayofweek.to_numpy().astype(np.int64), 7
-    return np.zeros(len(index), dtype=np.int64), 1
-
-
 @dataclass
 class SeasonalProfile:
     """Each series' mean (standardised) value at each position of its shortest cycle.
@@ -161,7 +131,7 @@ class SeasonalProfile:
         :func:`_shared_shapes`): a noisy station keeps the cycle it shares with the
         others (ozone peaking in the afternoon) and loses only its own noise.
         """
-        phase, n = _phase(index, freq, periods)
+        phase, n = cycle_phase(index, freq, periods)
         if n == 1:
             return cls(freq=freq, periods=list(periods), table=np.zeros((1, z.shape[1])))
         seen = ~np.isnan(z)
@@ -202,7 +172,7 @@ class SeasonalProfile:
 
     def at(self, index: pd.DatetimeIndex) -> np.ndarray:
         """``[T, G]`` profile values on ``index``."""
-        phase, _ = _phase(index, self.freq, self.periods)
+        phase, _ = cycle_phase(index, self.freq, self.periods)
         out = self.table[phase]
         dow = pd.DatetimeIndex(index).day_of_week.to_numpy()
         if self.weekly is not None:
@@ -526,11 +496,7 @@ def sample_limits(index: pd.DatetimeIndex, freq: str, n_observed: int,
             (:mod:`datamime.knowledge`, which says so): not listed as missing.
     """
     filled = filled or {}
-    step = pd.tseries.frequencies.to_offset(freq)
-    try:
-        step_td = pd.Timedelta(step)
-    except ValueError:  # month-based grids: no sub-yearly cycle to miss
-        step_td = None
+    step_td = fixed_step(freq)  # None on month-based grids: no sub-yearly cycle to miss
     notes = []
     if step_td is not None and len(index):
         span = index[-1] - index[0] + step_td

@@ -21,16 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DAY = pd.Timedelta("1D")
+from datamime.timegrid import DAY, fixed_step
 
 
 def _slots_per_day(freq: str) -> int:
     """Steps per day for a sub-daily grid that divides a day, else 0 (no hour-of-day slots)."""
-    try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except ValueError:
-        return 0
-    if step >= DAY or DAY % step != pd.Timedelta(0):
+    step = fixed_step(freq)
+    if step is None or step >= DAY or DAY % step != pd.Timedelta(0):
         return 0
     return int(DAY / step)
 

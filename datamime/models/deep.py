@@ -29,13 +29,13 @@ from datamime.data.transforms import (
     SeasonalProfile,
     SeriesScaler,
     calendar_features,
-    learnable_periods,
 )
 from datamime.data.values import extreme_values
 from datamime.errors import SamplingError
 from datamime.models.numpy_nets import ndtr, sampler
 from datamime.models.recolour import TimeColouring, colouring
 from datamime.series import SeriesPlan
+from datamime.timegrid import learnable_periods, steps_per_day
 
 if TYPE_CHECKING:
     from torch import nn
@@ -57,15 +57,6 @@ NETS = {
 def _import(path: str) -> Any:
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)
-
-
-def steps_per_day(freq: str) -> int:
-    """How many grid steps make a day (1 for daily or coarser grids)."""
-    try:
-        step = pd.Timedelta(pd.tseries.frequencies.to_offset(freq))
-    except ValueError:
-        return 1
-    return max(1, round(pd.Timedelta("1D") / step))
 
 
 # Lightning messages that say nothing to a datamime user.

@@ -1,14 +1,7 @@
-"""Classical baselines: simple per-series generators to measure deep models against.
+"""Seasonal baselines: decomposition + bootstrapped residuals, and profile + AR remainder.
 
-All three implement :class:`datamime.models.base.Generator`. They learn each series on
-its own, tolerate NaN gaps, constant series and series shorter than two cycles, and
-sample any target grid: the position in the day (the "phase") is read from the target
-timestamps, so sampling from 13:00 a year later keeps the daily cycle in place.
-
-Inputs/Outputs:
-    ``fit(panel)`` on a ``[T, G]`` panel; ``sample(index, seed)`` -> ``[len(index), G]``
-    float64 values in the panel's units (no rounding or clipping; a series with no
-    observation at all is returned as NaN).
+:class:`SeasonalBootstrap` and :class:`SeasonalAR` follow the conventions of
+:mod:`datamime.models.classical`.
 """
 
 from __future__ import annotations
@@ -19,111 +12,18 @@ import numpy as np
 import pandas as pd
 
 from datamime.data.panel import Panel
-from datamime.errors import DataError, ModelError
-from datamime.evaluate import nanmean, seasonal_period, seasonal_phase, step_counter
-
-_STATE_VERSION = 1
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _copy(a: np.ndarray) -> np.ndarray:
-    return np.array(a, dtype=np.float64)
-
-
-def _array(t: Any) -> np.ndarray:
-    return np.asarray(t, dtype=np.float64)
-
-
-def _check_panel(panel: Panel) -> np.ndarray:
-    values = np.asarray(panel.values, dtype=np.float64)
-    if values.ndim != 2 or values.shape[0] == 0 or values.shape[1] == 0:
-        raise DataError(f"cannot fit on an empty panel (shape {values.shape})")
-    return values
-
-
-def _constants(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per series: observed at all, constant (one distinct value), that value (or mean)."""
-    mask = np.isfinite(values)
-    seen = mask.any(axis=0)
-    lo = np.where(mask, values, np.inf).min(axis=0)
-    hi = np.where(mask, values, -np.inf).max(axis=0)
-    constant = seen & (lo == hi)
-    return seen, constant, np.where(constant, lo, nanmean(values))
-
-
-def _phase_means(
-    values: np.ndarray, phase: np.ndarray, period: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``[P, G]`` NaN-ignoring means and observation counts per phase."""
-    mask = np.isfinite(values)
-    onehot = np.zeros((len(phase), period))
-    onehot[np.arange(len(phase)), phase] = 1.0  # [T, P]
-    sums = onehot.T @ np.where(mask, values, 0.0)
-    counts = onehot.T @ mask.astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return means, counts
-
-
-def _enough_cycles(values: np.ndarray, period: int, min_cycles: float) -> np.ndarray:
-    """Series observed over at least ``min_cycles`` full cycles' worth of steps."""
-    return np.isfinite(values).sum(axis=0) >= min_cycles * period
-
-
-def _finish(
-    out: np.ndarray, seen: np.ndarray, constant: np.ndarray, level: np.ndarray
-) -> np.ndarray:
-    """Exact constants for constant series and NaN for never-observed ones."""
-    out[:, constant] = level[constant]
-    out[:, ~seen] = np.nan
-    return out
-
-
-class _Base:
-    """Shared bookkeeping: fitted flag, frequency, period, phases of a target grid."""
-
-    name = "base"
-
-    def __init__(self, period: int | None = None) -> None:
-        self.period = period
-        self.freq_: str | None = None
-        self.period_: int | None = None
-        self.n_series_: int | None = None
-
-    def _setup(self, panel: Panel) -> np.ndarray:
-        values = _check_panel(panel)
-        self.freq_ = panel.freq
-        self.period_ = int(self.period or seasonal_period(panel.freq))
-        self.n_series_ = values.shape[1]
-        return values
-
-    def _target(self, index: pd.DatetimeIndex) -> np.ndarray:
-        if self.freq_ is None:
-            raise ModelError(f"{type(self).__name__} is not fitted: call fit() first")
-        return seasonal_phase(pd.DatetimeIndex(index), self.freq_, self.period_)
-
-    def _base_state(self) -> dict[str, Any]:
-        if self.freq_ is None:
-            raise ModelError(f"{type(self).__name__} is not fitted: nothing to save")
-        return {
-            "name": self.name,
-            "version": _STATE_VERSION,
-            "freq": self.freq_,
-            "period": self.period_,
-            "n_series": self.n_series_,
-        }
-
-    def _load_base(self, state: dict[str, Any]) -> None:
-        if state.get("name") != self.name:
-            raise ModelError(f"state is for {state.get('name')!r}, not {self.name!r}")
-        self.freq_ = str(state["freq"])
-        self.period_ = int(state["period"])
-        self.n_series_ = int(state["n_series"])
-
-
-# --------------------------------------------------------------------------- seasonal bootstrap
+from datamime.evaluation.stats import nanmean, phase_means
+from datamime.models.classical import (
+    ClassicalGenerator,
+    as_float,
+    constants,
+    enough_cycles,
+    finish,
+    float_copy,
+    pack_finite,
+    saved_period,
+)
+from datamime.timegrid import seasonal_phase
 
 
 def _centred_moving_average(values: np.ndarray, period: int) -> np.ndarray:
@@ -153,7 +53,7 @@ def _centred_moving_average(values: np.ndarray, period: int) -> np.ndarray:
     return out
 
 
-class SeasonalBootstrap(_Base):
+class SeasonalBootstrap(ClassicalGenerator):
     """Seasonal decomposition with i.i.d. bootstrapped residuals (the original tool's method).
 
     Per series, an additive decomposition with a one-cycle period: a centred moving
@@ -184,12 +84,12 @@ class SeasonalBootstrap(_Base):
         """Decompose every series of ``panel``; returns ``self``."""
         values = self._setup(panel)
         period = self.period_
-        seen, constant, level = _constants(values)
+        seen, constant, level = constants(values)
         phase = seasonal_phase(panel.index, panel.freq, period)
-        decompose = _enough_cycles(values, period, self.min_cycles) & ~constant
+        decompose = enough_cycles(values, period, self.min_cycles) & ~constant
         trend = _centred_moving_average(values, period)
         trend[:, ~decompose] = np.nan
-        seasonal, _ = _phase_means(values - trend, phase, period)
+        seasonal = phase_means(values - trend, phase, period)
         seasonal = seasonal - nanmean(seasonal)
         seasonal = np.where(np.isfinite(seasonal) & decompose, seasonal, 0.0)
         trend_level = nanmean(trend)
@@ -197,10 +97,7 @@ class SeasonalBootstrap(_Base):
         resid = np.where(decompose, values - trend, values - level) - seasonal[phase]
         resid[:, constant] = np.nan
         # pack the observed residuals of each series at the top of a padded array
-        finite = np.isfinite(resid)
-        order = np.argsort(~finite, axis=0, kind="stable")
-        packed = np.take_along_axis(resid, order, axis=0)
-        n_res = finite.sum(axis=0)
+        packed, n_res = pack_finite(resid, axis=0)
         self.residuals_ = packed[: max(int(n_res.max()), 1)]
         self.n_residuals_ = n_res
         self.seasonal_, self.level_ = seasonal, level
@@ -221,16 +118,16 @@ class SeasonalBootstrap(_Base):
         noise = np.take_along_axis(self.residuals_, pick, axis=0)  # [T, G]
         noise = np.where(self.n_residuals_ > 0, noise, 0.0)
         out = self.seasonal_[phase] + self.level_ + noise
-        return _finish(out, self.seen_, self.constant_, self.level_)
+        return finish(out, self.seen_, self.constant_, self.level_)
 
     def get_state(self) -> dict[str, Any]:
         """Plain-data state (tensors, numbers, strings)."""
         state = self._base_state()
         state.update(
             min_cycles=self.min_cycles,
-            seasonal=_copy(self.seasonal_),
-            level=_copy(self.level_),
-            residuals=_copy(self.residuals_),
+            seasonal=float_copy(self.seasonal_),
+            level=float_copy(self.level_),
+            residuals=float_copy(self.residuals_),
             n_residuals=np.asarray(np.asarray(self.n_residuals_, dtype=np.int64)),
             seen=np.asarray(self.seen_),
             constant=np.asarray(self.constant_),
@@ -240,18 +137,15 @@ class SeasonalBootstrap(_Base):
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SeasonalBootstrap:
         """Rebuild a fitted generator from :meth:`get_state`'s output."""
-        self = cls(period=int(state["period"]), min_cycles=float(state["min_cycles"]))
+        self = cls(period=saved_period(state), min_cycles=float(state["min_cycles"]))
         self._load_base(state)
-        self.seasonal_ = _array(state["seasonal"])
-        self.level_ = _array(state["level"])
-        self.residuals_ = _array(state["residuals"])
-        self.n_residuals_ = _array(state["n_residuals"]).astype(np.int64)
-        self.seen_ = _array(state["seen"]).astype(bool)
-        self.constant_ = _array(state["constant"]).astype(bool)
+        self.seasonal_ = as_float(state["seasonal"])
+        self.level_ = as_float(state["level"])
+        self.residuals_ = as_float(state["residuals"])
+        self.n_residuals_ = as_float(state["n_residuals"]).astype(np.int64)
+        self.seen_ = as_float(state["seen"]).astype(bool)
+        self.constant_ = as_float(state["constant"]).astype(bool)
         return self
-
-
-# --------------------------------------------------------------------------- seasonal AR
 
 
 def _lagged(z: np.ndarray, lag: int) -> np.ndarray:
@@ -292,7 +186,7 @@ def _stabilise(
     return np.real(roots[0] + roots[1]), np.real(-roots[0] * roots[1])
 
 
-class SeasonalAR(_Base):
+class SeasonalAR(ClassicalGenerator):
     """Per-series phase-mean profile plus a stationary AR(p <= 2) remainder.
 
     Per series: values are ``log1p``-transformed when all observed values are >= 0
@@ -345,7 +239,7 @@ class SeasonalAR(_Base):
         """Fit profile and AR remainder of every series; returns ``self``."""
         values = self._setup(panel)
         period = self.period_
-        seen, constant, level = _constants(values)
+        seen, constant, level = constants(values)
         if self.log is None:
             use_log = seen & ~(np.where(np.isfinite(values), values, 0.0) < 0).any(axis=0)
         else:
@@ -354,10 +248,10 @@ class SeasonalAR(_Base):
             y = np.where(use_log, np.log1p(values), values)
         y[~np.isfinite(y)] = np.nan  # log1p of values <= -1 when log is forced
         phase = seasonal_phase(panel.index, panel.freq, period)
-        profile, _ = _phase_means(y, phase, period)
+        profile = phase_means(y, phase, period)
         mean_y = nanmean(y)
         profile = np.where(np.isfinite(profile), profile, mean_y)
-        has_profile = _enough_cycles(y, period, self.min_cycles)
+        has_profile = enough_cycles(y, period, self.min_cycles)
         profile = np.where(has_profile, profile, mean_y)
         z = y - profile[phase]  # [T, G]
 
@@ -402,7 +296,7 @@ class SeasonalAR(_Base):
         y = self.profile_[phase] + z[self.burn_in :]
         with np.errstate(over="ignore"):
             out = np.where(self.use_log_, np.expm1(y), y)
-        return _finish(out, self.seen_, self.constant_, self.level_)
+        return finish(out, self.seen_, self.constant_, self.level_)
 
     def get_state(self) -> dict[str, Any]:
         """Plain-data state (tensors, numbers, strings)."""
@@ -413,13 +307,13 @@ class SeasonalAR(_Base):
             min_cycles=self.min_cycles,
             max_root=self.max_root,
             burn_in=self.burn_in,
-            profile=_copy(self.profile_),
-            phi=_copy(self.phi_),
-            sigma=_copy(self.sigma_),
+            profile=float_copy(self.profile_),
+            phi=float_copy(self.phi_),
+            sigma=float_copy(self.sigma_),
             use_log=np.asarray(self.use_log_),
             seen=np.asarray(self.seen_),
             constant=np.asarray(self.constant_),
-            level=_copy(self.level_),
+            level=float_copy(self.level_),
         )
         return state
 
@@ -428,7 +322,7 @@ class SeasonalAR(_Base):
         """Rebuild a fitted generator from :meth:`get_state`'s output."""
         log = state["log"]
         self = cls(
-            period=int(state["period"]),
+            period=saved_period(state),
             order=int(state["order"]),
             log=None if log == "auto" else bool(log),
             min_cycles=float(state["min_cycles"]),
@@ -436,117 +330,11 @@ class SeasonalAR(_Base):
             burn_in=int(state["burn_in"]),
         )
         self._load_base(state)
-        self.profile_ = _array(state["profile"])
-        self.phi_ = _array(state["phi"])
-        self.sigma_ = _array(state["sigma"])
-        self.use_log_ = _array(state["use_log"]).astype(bool)
-        self.seen_ = _array(state["seen"]).astype(bool)
-        self.constant_ = _array(state["constant"]).astype(bool)
-        self.level_ = _array(state["level"])
+        self.profile_ = as_float(state["profile"])
+        self.phi_ = as_float(state["phi"])
+        self.sigma_ = as_float(state["sigma"])
+        self.use_log_ = as_float(state["use_log"]).astype(bool)
+        self.seen_ = as_float(state["seen"]).astype(bool)
+        self.constant_ = as_float(state["constant"]).astype(bool)
+        self.level_ = as_float(state["level"])
         return self
-
-
-# --------------------------------------------------------------------------- block bootstrap
-
-
-def _pack(values: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Move the finite entries to the front along ``axis``; also return their counts."""
-    finite = np.isfinite(values)
-    order = np.argsort(~finite, axis=axis, kind="stable")
-    return np.take_along_axis(values, order, axis=axis), finite.sum(axis=axis)
-
-
-class BlockBootstrap(_Base):
-    """Whole-day resampling: each target day is a random real day of the same series.
-
-    Days are blocks of one cycle aligned to phase 0 (midnight for sub-daily data). For
-    each target day and series, a real day is drawn uniformly among that series' days
-    observed over at least ``min_coverage`` of their steps (any observed day if none
-    is). Missing values in the drawn day are filled with the value at the same phase of
-    another random day of the series, or, where that phase was never observed, a random
-    observed value of the series.
-
-    Args:
-        period: steps per block; default one day for sub-daily data.
-        min_coverage: share of a day that must be observed for it to be drawn.
-    """
-
-    name = "block_bootstrap"
-
-    def __init__(self, period: int | None = None, min_coverage: float = 0.5) -> None:
-        super().__init__(period)
-        self.min_coverage = float(min_coverage)
-        self.blocks_: np.ndarray | None = None  # [G, D, P], NaN = missing
-
-    def fit(self, panel: Panel, verbose: bool = True) -> BlockBootstrap:
-        """Cut every series into day blocks; returns ``self``."""
-        values = self._setup(panel)
-        period = self.period_
-        counter = step_counter(panel.index, panel.freq)
-        day = counter // period
-        day = day - day.min()
-        n_days = int(day.max()) + 1
-        blocks = np.full((values.shape[1], n_days, period), np.nan)
-        blocks[:, day, counter % period] = values.T  # [G, T] into [G, D, P]
-        self.blocks_ = blocks
-        if verbose:
-            print(f"{self.name}: {values.shape[1]} series, {n_days} blocks of {period} steps")
-        return self
-
-    def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
-        """Draw ``[len(index), G]`` values on the target timestamps."""
-        if self.freq_ is None:
-            raise ModelError("BlockBootstrap is not fitted: call fit() first")
-        rng = np.random.default_rng(seed)
-        counter = step_counter(pd.DatetimeIndex(index), self.freq_)
-        phase = counter % self.period_
-        _, target_day = np.unique(counter // self.period_, return_inverse=True)
-        n_target_days = int(target_day.max()) + 1 if len(counter) else 0
-        blocks = self.blocks_  # [G, D, P]
-        n_series = blocks.shape[0]
-
-        coverage = np.isfinite(blocks).mean(axis=2)  # [G, D]
-        drawable = coverage >= self.min_coverage
-        drawable = np.where(drawable.any(axis=1, keepdims=True), drawable, coverage > 0)
-        order = np.argsort(~drawable, axis=1, kind="stable")  # drawable days first
-        n_drawable = np.maximum(drawable.sum(axis=1), 1)  # [G]
-        pick = np.floor(rng.random((n_target_days, n_series)) * n_drawable).astype(np.int64)
-        chosen = np.take_along_axis(order.T, pick, axis=0)  # [K, G] day per target day
-        series = np.arange(n_series)
-        out = blocks[series[None, :], chosen[target_day], phase[:, None]]  # [T, G]
-
-        # fill gaps: same phase of another day, else any observed value of the series
-        by_phase, n_phase = _pack(np.transpose(blocks, (0, 2, 1)), axis=2)  # [G, P, D], [G, P]
-        flat, n_flat = _pack(blocks.reshape(n_series, -1), axis=1)  # [G, D*P], [G]
-        gap = np.isnan(out)
-        if gap.any():
-            t_idx, g_idx = np.nonzero(gap)
-            u = rng.random(len(t_idx))
-            count = n_phase[g_idx, phase[t_idx]]
-            k_phase = np.floor(u * np.maximum(count, 1)).astype(np.int64)
-            k_any = np.floor(u * np.maximum(n_flat[g_idx], 1)).astype(np.int64)
-            from_phase = by_phase[g_idx, phase[t_idx], k_phase]
-            from_any = flat[g_idx, k_any]
-            out[t_idx, g_idx] = np.where(count > 0, from_phase, from_any)
-        return out
-
-    def get_state(self) -> dict[str, Any]:
-        """Plain-data state (tensors, numbers, strings)."""
-        state = self._base_state()
-        state.update(min_coverage=self.min_coverage, blocks=_copy(self.blocks_))
-        return state
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> BlockBootstrap:
-        """Rebuild a fitted generator from :meth:`get_state`'s output."""
-        self = cls(period=int(state["period"]), min_coverage=float(state["min_coverage"]))
-        self._load_base(state)
-        self.blocks_ = _array(state["blocks"])
-        return self
-
-
-BASELINES: dict[str, type] = {
-    "seasonal_bootstrap": SeasonalBootstrap,
-    "seasonal_ar": SeasonalAR,
-    "block_bootstrap": BlockBootstrap,
-}
