@@ -4,7 +4,7 @@
 (``datamime/conf``, so it works from any directory) with the overrides given, exactly as
 ``python scripts/train.py data=csv data.path=FILE`` does, and runs
 :func:`datamime.pipeline.train`; likewise ``sample`` and ``evaluate``. ``datamime app``
-starts the web app (``streamlit run`` on :mod:`datamime.app`; extra arguments go to
+starts the web app (``streamlit run`` on :mod:`datamime.app.main`; extra arguments go to
 streamlit). A user mistake -- a bad override, a bad file -- ends with one line on stderr
 and exit status 2, as with the scripts.
 """
@@ -153,11 +153,11 @@ def _launch(cmd: list[str]) -> int:
 
 
 def run_app(args: list[str]) -> int:
-    """``streamlit run datamime/app.py ARGS`` with this Python; returns its exit status.
+    """``streamlit run datamime/app/main.py ARGS`` with this Python; returns its exit status.
 
     Usage statistics are off and the toolbar minimal unless ``ARGS`` set them.
     """
-    app = Path(__file__).with_name("app.py")
+    app = Path(__file__).parent / "app" / "main.py"
     defaults = {"--browser.gatherUsageStats": "false", "--client.toolbarMode": "minimal"}
     given = {a.split("=", 1)[0] for a in args}
     extra = [f"{k}={v}" for k, v in defaults.items() if k not in given]

@@ -18,7 +18,7 @@ from datamime.data.example import build_example
 from datamime.data.io import read_table
 from tests.conftest import REPO
 
-APP = str(REPO / "datamime" / "app.py")
+APP = str(REPO / "datamime" / "app" / "main.py")
 EXAMPLE_COLUMNS = ["date_debut", "nom_poll", "nom_com", "code_station", "valeur"]
 
 
@@ -64,9 +64,11 @@ def test_app_starts_with_instructions():
 def test_app_example_train_generate_download():
     at = _start()
     _use_example(at)
-    # roles pre-filled: the guess plus the commune, constant within each station
+    # roles pre-filled: the scripts' key (the commune, fixed within a station, is carried)
     assert at.selectbox(key="time_col").value == "date_debut"
-    assert at.multiselect(key="group_cols").value == ["nom_poll", "nom_com", "code_station"]
+    assert at.multiselect(key="group_cols").value == ["nom_poll", "code_station"]
+    assert [m.key for m in at.multiselect if m.key.startswith("filter_")] == [
+        "filter_nom_poll", "filter_code_station"]
     assert at.selectbox(key="value_col").value == "valeur"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Series"] == "15" and metrics["Steps per series"] == "72"
@@ -88,7 +90,9 @@ def test_app_example_train_generate_download():
     _generate_steps(at, 24)
     csv = at.session_state["generated_csv"]
     table = pd.read_csv(io.BytesIO(csv), sep=";", dtype={"code_station": str})
-    assert sorted(table.columns) == sorted(EXAMPLE_COLUMNS)
+    assert list(table.columns) == EXAMPLE_COLUMNS  # every column, in the sample's order
+    assert table.groupby("code_station")["nom_com"].first().to_dict() == {
+        "9001": "Rouen", "9002": "Rouen", "9003": "Le Havre", "9004": "Caen"}
     assert len(table) == 15 * 24
     assert table["date_debut"].iloc[0] == "17/06/2024 00:00"  # the sample's format
     assert pd.api.types.is_integer_dtype(table["valeur"]) and (table["valeur"] >= 0).all()
@@ -137,11 +141,35 @@ def test_app_reads_excel_and_parquet(tmp_path, ext):
                                               "application/octet-stream"))
     at.run()
     assert not at.exception and not _errors(at), _errors(at)
-    assert at.multiselect(key="group_cols").value == ["nom_poll", "nom_com", "code_station"]
+    assert at.multiselect(key="group_cols").value == ["nom_poll", "code_station"]
     assert {m.label: m.value for m in at.metric}["Series"] == "15"
     # switching to the example resets the roles to its own
     at.radio(key="source").set_value(webapp.SOURCE_EXAMPLE).run()
     assert not at.exception and not _errors(at)
+
+
+def test_app_atmo_like_sample_is_keyed_labelled_and_carried(tmp_path):
+    from tests.atmo_like import FIXED, write_atmo_like
+
+    source = write_atmo_like(tmp_path / "atmo.csv")
+    at = _start()
+    at.file_uploader(key="upload").set_value(
+        ("atmo.csv", (tmp_path / "atmo.csv").read_bytes(), "text/csv")).run()
+    assert not at.exception and not _errors(at), _errors(at)
+    # the smallest key, not every fixed column; one filter per key column
+    assert at.multiselect(key="group_cols").value == ["nom_station", "nom_poll"]
+    assert [m.key for m in at.multiselect if m.key.startswith("filter_")] == [
+        "filter_nom_station", "filter_nom_poll"]
+    _train_tiny(at, "seasonal_bootstrap")
+    _generate_steps(at, 6)
+    labels = at.multiselect(key="compare_series").options
+    assert "CAE \u00b7 CO" in labels and max(len(x) for x in labels) <= 12
+    table = pd.read_csv(io.BytesIO(at.session_state["generated_csv"]), sep=";", dtype=str)
+    assert list(table.columns) == [c for c in source.columns if c in [
+        *FIXED, "nom_station", "nom_poll", "valeur", "date_debut"]]
+    first = table.drop_duplicates("nom_station").set_index("nom_station")
+    assert first.loc["HON", "nom_com"] == "Honfleur" and first.loc["CAE", "x_wgs84"] == (
+        "-0.36218333333331")
 
 
 def test_app_pages_through_many_series():
@@ -196,11 +224,11 @@ def test_app_wrong_role_shows_an_error():
 # ---------------------------------------------------------------- helpers
 
 
-def test_suggest_roles_keeps_attribute_columns():
+def test_suggest_roles_is_the_scripts_key_in_table_order():
     df, _ = read_table(REPO / "example.csv")
     time_col, groups, value, problem = webapp.suggest_roles(df)
     assert (time_col, groups, value, problem) == (
-        "date_debut", ["nom_poll", "nom_com", "code_station"], "valeur", None)
+        "date_debut", ["nom_poll", "code_station"], "valeur", None)
     assert webapp.suggest_roles(pd.DataFrame({"a": ["x", "y"], "b": ["1", "2"]}))[3]
 
 
@@ -276,3 +304,22 @@ def test_uploads_untouched_for_a_day_are_deleted(tmp_path):
     os.utime(old, (two_days_ago, two_days_ago))
     assert webapp.forget_old_uploads(tmp_path) == 1
     assert not old.exists() and (fresh / "table.csv").is_file()
+
+
+def test_small_multiple_titles_stay_in_their_panels(monkeypatch):
+    """The pixel check the browser test uses finds titles run together, and
+    :func:`small_multiples` shortens a label too wide for its panel."""
+    from datamime.app import explore
+    from tests.pixels import title_overflow
+
+    index = pd.date_range("2022-06-21", periods=48, freq="h")
+    values = np.random.default_rng(0).uniform(0, 90, (48, 8))
+    long = [f"Seine Maritime / Saint Romain de Colbosc / 76647 / 50{i} / Periurbaine / SO2"
+            for i in range(8)]
+    where = title_overflow(webapp.figure_png(webapp.small_multiples(index, values, long)))
+    assert where == {"panels": 8, "untitled": [], "outside": []}
+    assert explore.fit_title(long[0], 150).endswith("\u2026")
+    assert explore.fit_title("CAE \u00b7 NO2", 150) == "CAE \u00b7 NO2"
+    monkeypatch.setattr(explore, "fit_title", lambda label, room: label)  # as before
+    where = title_overflow(webapp.figure_png(webapp.small_multiples(index, values, long)))
+    assert where["panels"] == 8 and where["outside"]  # the long titles run together

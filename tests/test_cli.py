@@ -95,6 +95,7 @@ def test_app_command_runs_streamlit_on_the_app(monkeypatch):
     assert cli.main(["app", "--server.port", "9999"]) == 0
     cmd = calls[0]
     assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"]
-    assert Path(cmd[4]) == Path(cli.__file__).with_name("app.py") and Path(cmd[4]).is_file()
+    assert Path(cmd[4]) == Path(cli.__file__).parent / "app" / "main.py"
+    assert Path(cmd[4]).is_file()
     assert cmd[-2:] == ["--server.port", "9999"]
     assert "--browser.gatherUsageStats=false" in cmd

@@ -459,7 +459,7 @@ def test_an_upload_root_held_by_a_link_is_refused(upload_root, tmp_path):
 def test_the_page_shows_a_refused_upload_as_one_message(kind, zip_bomb, upload_root):
     name, data = {"zip bomb": ("report.xlsx", zip_bomb),
                   "binary": ("data.csv", np.random.default_rng(1).bytes(2**16))}[kind]
-    at = AppTest.from_file(str(REPO / "datamime" / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(REPO / "datamime" / "app" / "main.py"), default_timeout=120)
     at.run()
     at.file_uploader(key="upload").set_value((name, data, "application/octet-stream")).run()
     assert not at.exception

@@ -254,7 +254,7 @@ def test_app_section_edits_factors_draws_the_profile_and_generates_with_them():
 
     from datamime import app as webapp
 
-    at = AppTest.from_file(str(REPO / "datamime" / "app.py"), default_timeout=180)
+    at = AppTest.from_file(str(REPO / "datamime" / "app" / "main.py"), default_timeout=180)
     at.run()
     at.radio(key="source").set_value(webapp.SOURCE_EXAMPLE).run()
     at.selectbox(key="model").set_value("seasonal_bootstrap").run()

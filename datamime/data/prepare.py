@@ -31,6 +31,7 @@ from datamime.data.values import (
 )
 from datamime.data.zones import check_zone, dst_hint, localize
 from datamime.errors import DataError
+from datamime.output.carry import learn as learn_carried
 
 AGGREGATIONS = ("mean", "sum", "min", "max", "median", "first", "last")
 
@@ -159,6 +160,7 @@ def prepare(
                         f"{', '.join(AGGREGATIONS)} (or null to refuse duplicates)")
     zone = check_zone(tz)
     df, fmt = read_table(source, sep=sep)
+    order = list(df.columns)
     where = _describe(source)
     several: list[str] | None = None
     if isinstance(value, (list, tuple)) or (value is not None and not isinstance(value, str)):
@@ -208,6 +210,8 @@ def prepare(
                   f"by {valid!r}; they are treated as missing")
         values = values.where(ok)
     long = pd.DataFrame({g: _as_text(df[g]) for g in groups})
+    carried = learn_carried(df, long[[g for g in groups if g != variable]] if several else long,
+                            [time, value, *([valid] if valid else []), *groups], order)
     long[time] = times
     long[value] = values
     if zone is not None and not tz_aware:
@@ -251,6 +255,7 @@ def prepare(
         tz=zone if zone is not None else ("UTC" if tz_aware else None),
         values=several,
         variable=variable if several is not None else None,
+        carried=carried,
     )
     return panel, schema, long
 

@@ -40,6 +40,9 @@ class Schema:
             ``variable`` of the panel, ``value`` its (internal) value column, and the
             output is written wide again, one column per value column. None otherwise.
         variable: the name of that identifying column (None with a single value column).
+        carried: the other columns fixed within each series (a town beside a station
+            code), written unchanged into the output (:mod:`datamime.output.carry`);
+            None when there are none.
     """
 
     time: str
@@ -59,6 +62,7 @@ class Schema:
     tz: str | None = None
     values: list[str] | None = None
     variable: str | None = None
+    carried: dict | None = None
 
     def to_dict(self) -> dict:
         """Return a JSON-serialisable dict of the schema."""
@@ -79,7 +83,7 @@ class Schema:
             DataError: a required key is missing.
         """
         names = {f.name for f in fields(cls)}
-        required = names - {"tz", "values", "variable"}
+        required = names - {"tz", "values", "variable", "carried"}
         missing = sorted(required - set(d))
         if missing:
             raise DataError(f"schema is missing {', '.join(missing)}")

@@ -30,27 +30,33 @@ class ModelSpec:
     """One model of the registry.
 
     Its class (import path), the arguments that make it this model, whether it is a
-    trained network (takes ``seed`` and ``trainer``, can make new series), and what it is
-    in one line.
+    trained network (takes ``seed`` and ``trainer``, can make new series), what it is in
+    one line, and its name in the web app.
     """
 
     target: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     deep: bool = False
     summary: str = ""
+    label: str = ""
 
 
 MODELS: dict[str, ModelSpec] = {
     "ar_rnn": ModelSpec(DEEP_CLASS, {"net": "ar_rnn"}, deep=True,
-                        summary="autoregressive GRU with a low-rank cross-series Gaussian"),
+                        summary="autoregressive GRU with a low-rank cross-series Gaussian",
+                        label="Autoregressive RNN"),
     "rvae": ModelSpec(DEEP_CLASS, {"net": "rvae"}, deep=True,
-                      summary="recurrent VAE: a latent state shared by all series (default)"),
+                      summary="recurrent VAE: a latent state shared by all series (default)",
+                      label="Recurrent VAE (recommended)"),
     "seasonal_bootstrap": ModelSpec("datamime.models.seasonal.SeasonalBootstrap",
-                                    summary="seasonal decomposition with bootstrapped residuals"),
+                                    summary="seasonal decomposition with bootstrapped residuals",
+                                    label="Baseline: seasonal bootstrap"),
     "seasonal_ar": ModelSpec("datamime.models.seasonal.SeasonalAR",
-                             summary="per-series phase-mean profile plus an AR(p <= 2) remainder"),
+                             summary="per-series phase-mean profile plus an AR(p <= 2) remainder",
+                             label="Baseline: seasonal AR"),
     "block_bootstrap": ModelSpec("datamime.models.bootstrap.BlockBootstrap",
-                                 summary="whole days resampled: each a real day of the series"),
+                                 summary="whole days resampled: each a real day of the series",
+                                 label="Baseline: block bootstrap"),
 }
 DEEP_MODELS = tuple(name for name, spec in MODELS.items() if spec.deep)
 BASELINES = tuple(name for name, spec in MODELS.items() if not spec.deep)

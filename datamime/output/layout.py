@@ -7,7 +7,8 @@ gives the rows as one table (:meth:`Generated.table`) or as blocks of whole seri
 (:meth:`Generated.blocks`, for streamed writers), always the same rows in the same
 order: long (series, time, value) for one value column, wide (one column per value
 column, as the sample) for several; times as local clock times when the sample was read
-in a time zone; closed slots left out.
+in a time zone; closed slots left out; the sample's carried columns (fixed within each
+series, :mod:`datamime.output.carry`) filled in, each in its place in the sample's order.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 
 from datamime.data.panel import clock_times, panel_to_long
 from datamime.data.schema import Schema
+from datamime.output.carry import Carried
 
 ROWS_PER_BLOCK = 1_000_000
 
@@ -35,6 +37,8 @@ class Layout:
         variable: the panel's identifying column naming the value column (wide only).
         tz: the sample's IANA zone; output times are local clock times in it.
         integer: the output value columns written as whole numbers.
+        carried: the sample's columns fixed within each series, written as they were
+            (None: none).
     """
 
     time: str
@@ -44,13 +48,15 @@ class Layout:
     variable: str | None = None
     tz: str | None = None
     integer: frozenset[str] = frozenset()
+    carried: Carried | None = None
 
     @classmethod
     def from_schema(cls, schema: Schema, integer: set[str] | frozenset[str] = frozenset()
                     ) -> Layout:
         return cls(time=schema.time, value=schema.value, groups=tuple(schema.groups),
                    values=tuple(schema.values) if schema.values else None,
-                   variable=schema.variable, tz=schema.tz, integer=frozenset(integer))
+                   variable=schema.variable, tz=schema.tz, integer=frozenset(integer),
+                   carried=Carried.from_schema(getattr(schema, "carried", None)))
 
     @property
     def others(self) -> list[str]:
@@ -59,10 +65,17 @@ class Layout:
 
     @property
     def columns(self) -> list[str]:
-        """The output columns, in order."""
+        """The output columns, in order (the sample's order when columns are carried)."""
         if self.values:
-            return [*self.others, self.time, *self.values]
-        return [*self.groups, self.time, self.value]
+            base = [*self.others, self.time, *self.values]
+        else:
+            base = [*self.groups, self.time, self.value]
+        return self.carried.arrange(base) if self.carried else base
+
+    def carried_cells(self, keys: pd.DataFrame) -> dict[str, pd.Series]:
+        """The carried columns' cells for the series (or entities) ``keys``: ``{column:
+        one value per row of keys}``; empty when nothing is carried."""
+        return self.carried.values(keys) if self.carried else {}
 
 
 @dataclass
@@ -85,6 +98,7 @@ class Generated:
     open: np.ndarray | None = None
     n_sample: int | None = None
     _entities: tuple | None = field(default=None, repr=False)
+    _cells: dict | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.keys = self.keys.reset_index(drop=True)
@@ -157,7 +171,20 @@ class Generated:
                 out = out[keep].reset_index(drop=True)
         if lay.value in lay.integer:
             out[lay.value] = out[lay.value].astype(np.int64)
+        if lay.carried:
+            rows = np.repeat(np.arange(*series.indices(self.n_series)), len(self.index))
+            if self.open is not None and not keep.all():
+                rows = rows[keep]
+            for name, cells in self._carried().items():
+                out[name] = cells.to_numpy()[rows]
+            out = out[lay.columns]
         return out
+
+    def _carried(self) -> dict[str, pd.Series]:
+        """The carried cells of every series (computed once)."""
+        if self._cells is None:
+            self._cells = self.layout.carried_cells(self.keys)
+        return self._cells
 
     def _wide_plan(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         """The entities (rows of ``others``, sorted) and, per value column, the series
@@ -191,6 +218,8 @@ class Generated:
         n_steps, n = len(self.index), len(block)
         reps = np.repeat(np.arange(n), n_steps)
         out: dict[str, object] = {c: block[c].to_numpy()[reps] for c in block.columns}
+        for name, cells in lay.carried_cells(block).items():
+            out[name] = cells.to_numpy()[reps]
         out[lay.time] = clock_times(self.index, lay.tz, n)
         present = np.zeros(n * n_steps, bool)
         for name in lay.values:

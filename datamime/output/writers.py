@@ -117,24 +117,30 @@ def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFor
     format.
     """
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     lay = generated.layout
     decimal = fmt.decimal if fmt.decimal != sep else "."
     if lay.values or decimal != "." or len(sep) != 1 or not fmt.date_format:
         return None
     n_steps, n_series = generated.values.shape
-    keys = generated.keys[list(lay.groups)].astype(str)
-    frame = pd.concat([keys.iloc[:0], pd.DataFrame({lay.time: pd.Series(dtype="datetime64[ns]"),
-                                                    lay.value: pd.Series(dtype=float)})],
-                      axis=1)
+    # one row per series: its identifying and carried cells
+    per_series = generated.keys[list(lay.groups)].astype(str)
+    for name, cells in lay.carried_cells(generated.keys).items():
+        per_series[name] = cells.to_numpy()
+    names = [c for c in lay.columns if c not in (lay.time, lay.value)]
+    per_series = per_series[names]
+    frame = pd.concat([per_series.iloc[:0],
+                       pd.DataFrame({lay.time: pd.Series(dtype="datetime64[ns]"),
+                                     lay.value: pd.Series(dtype=float)})], axis=1)[lay.columns]
     header = list(escape_formulas(frame, skip=[lay.value]).columns if escape else frame.columns)
     if escape:
-        keys = escape_formulas(keys)
-    # [G] cells of each series' identifying columns, [T] cells of each time step
-    prefix = None
-    if lay.groups:
-        cells = [csv_cells(keys[c].tolist(), sep) for c in keys.columns]
-        prefix = pa.array([sep.join(row) for row in zip(*cells)], type=pa.string())
+        per_series = escape_formulas(per_series)
+    cells = {}
+    for name in names:
+        cells[name] = csv_column(per_series[name], sep, lay.time, None)
+        if cells[name] is None:
+            return None  # a carried column of another kind: the table writer handles it
     times = pa.array(csv_cells(list(clock_times(generated.index, lay.tz)
                                     .strftime(fmt.date_format)), sep), type=pa.string())
     keep = None if generated.open is None else np.flatnonzero(generated.open.T.reshape(-1))
@@ -144,10 +150,20 @@ def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFor
     if keep is not None:
         series, steps, flat = series[keep], steps[keep], flat[keep]
     value = pd.Series(flat.astype(np.int64) if lay.value in lay.integer else flat)
-    columns = [times.take(pa.array(steps)),
-               csv_column(whole_numbers(value, fmt.integer), sep, lay.time, None)]
-    if prefix is not None:
-        columns.insert(0, prefix.take(pa.array(series)))
+    cells[lay.time] = times.take(pa.array(steps))
+    cells[lay.value] = csv_column(whole_numbers(value, fmt.integer), sep, lay.time, None)
+    # runs of neighbouring per-series columns joined once per series, then repeated
+    columns, run = [], []
+    for name in [*lay.columns, None]:
+        if name in names:
+            run.append(cells[name])
+            continue
+        if run:
+            joined = run[0] if len(run) == 1 else pc.binary_join_element_wise(*run, sep)
+            columns.append(joined.take(pa.array(series)))
+            run = []
+        if name is not None:
+            columns.append(cells[name])
     with atomic_file(path) as tmp, open(tmp, "wb") as fh:
         fh.write((sep.join(csv_cells(header, sep)) + "\n").encode("utf-8"))
         write_csv_lines(fh, columns, sep)
