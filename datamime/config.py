@@ -203,6 +203,8 @@ class DeepModelConfig:
     anchor_days: float | None = setting(minimum=0, example=7)
     covariance: bool = setting()
     time_colour: int = setting(minimum=0, example=24)
+    day_colour: bool = setting()
+    level_map: bool = setting()
     network: bool = setting()
     cpu_threads: int | None = setting(minimum=1, example=1)
     trainer: Any = None  # ${trainer}, checked there

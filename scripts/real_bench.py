@@ -55,6 +55,8 @@ ABLATION: dict[str, dict[str, Any]] = {
     "no anchor": {"anchor_days": None},
     "no time colouring": {"time_colour": 0},
     "no covariance": {"covariance": False},
+    "no day colouring": {"day_colour": False},
+    "no level map": {"level_map": False},
 }
 
 # Issue 11, part 3: thresholds for the default model.
