@@ -455,44 +455,6 @@ def monthly_profile(know: dict, keys: list[dict[str, str]], sample_index: pd.Dat
     return pd.DataFrame(f).groupby(days.month).mean().to_numpy()
 
 
-def month_table(know: dict | None, column: str | None, values: list[str]) -> pd.DataFrame:
-    """The file's month factors (at mid-month) for ``values`` of ``column`` (None: every
-    series), one row per value and a column per month; 1 where the file gives none."""
-    rows = {}
-    for v in values:
-        per = (know or {}).get("yearly", {}).get(column, {})
-        anchors = per.get(None if column is None else v)
-        rows[v] = (np.round(yearly_curve(anchors, MID_MONTH), 3) if anchors is not None
-                   else np.ones(12))
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(MONTHS))
-
-
-def week_table(know: dict | None, column: str | None, values: list[str]) -> pd.DataFrame:
-    """As :func:`month_table`, the weekday factors (Monday first)."""
-    rows = {}
-    for v in values:
-        w = (know or {}).get("weekly", {}).get(column, {}).get(None if column is None else v)
-        rows[v] = np.asarray(w, float) if w is not None else np.ones(7)
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(DAYS))
-
-
-def from_tables(column: str | None, months: pd.DataFrame, week: pd.DataFrame,
-                country: str | None, subdiv: str | None = None) -> dict:
-    """A knowledge mapping (for :func:`parse`) from :func:`month_table`-shaped tables."""
-    def leaf(table: pd.DataFrame, row: Any) -> dict:
-        return {str(c): float(table.loc[row, c]) for c in table.columns}
-
-    out: dict = {}
-    for name, table in (("yearly", months), ("weekly", week)):
-        if column is None:
-            out[name] = leaf(table, table.index[0])
-        else:
-            out[name] = {column: {str(v): leaf(table, v) for v in table.index}}
-    if country:
-        out["holidays"] = {"country": country, **({"subdiv": subdiv} if subdiv else {})}
-    return out
-
-
 # ------------------------------------------------------------------ saying it
 def check_columns(know: dict, groups: list[str], values: dict[str, set[str]]) -> list[str]:
     """Refuse a ``yearly``/``weekly`` column the sample lacks; values it lacks, as notes."""
@@ -539,5 +501,4 @@ def describe(know: dict, learned: list[str], span: str) -> str:
 
 
 __all__ = ["parse", "load", "factors", "apply", "in_effect", "describe", "weekday_profile",
-           "yearly_curve", "is_holiday", "knowledge_path", "check_columns", "monthly_profile",
-           "month_table", "week_table", "from_tables"]
+           "yearly_curve", "is_holiday", "knowledge_path", "check_columns", "monthly_profile"]

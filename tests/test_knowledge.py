@@ -286,7 +286,7 @@ def test_app_section_edits_factors_draws_the_profile_and_generates_with_them():
 
 
 def test_app_tables_round_trip_to_a_knowledge_mapping():
-    from datamime.knowledge import from_tables, month_table, week_table
+    from datamime.app.knowledge_tables import from_tables, month_table, week_table
 
     shipped = load("knowledge/air_pollution.yaml")
     months = month_table(shipped, "nom_poll", ["O3", "NO2"])

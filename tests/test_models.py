@@ -113,7 +113,7 @@ def test_ar_rnn_learns_daily_cycle_and_stays_stable_over_a_month():
 
 
 def test_seasonal_profile_keeps_a_strong_cycle_and_flattens_noise():
-    from datamime.data.transforms import SeasonalProfile
+    from datamime.data.profile import SeasonalProfile
 
     rng = np.random.default_rng(0)
     index = pd.date_range("2024-01-01", periods=72, freq="h")
@@ -133,7 +133,7 @@ def test_seasonal_profile_keeps_a_strong_cycle_and_flattens_noise():
 
 
 def test_seasonal_profile_keeps_the_cycle_a_noisy_series_shares():
-    from datamime.data.transforms import SeasonalProfile
+    from datamime.data.profile import SeasonalProfile
 
     rng = np.random.default_rng(0)
     index = pd.date_range("2024-01-01", periods=72, freq="h")
@@ -154,7 +154,7 @@ def test_seasonal_profile_keeps_the_cycle_a_noisy_series_shares():
 
 
 def test_seasonal_profile_needs_two_cycles():
-    from datamime.data.transforms import SeasonalProfile
+    from datamime.data.profile import SeasonalProfile
 
     index = pd.date_range("2024-01-01", periods=20, freq="h")
     z = np.sin(np.arange(20.0))[:, None]

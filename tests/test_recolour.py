@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from datamime.data.transforms import SeasonalProfile
+from datamime.data.profile import SeasonalProfile
 from datamime.fidelity import mode_share
 from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, arma_filter, fit_ar
 

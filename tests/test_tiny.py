@@ -109,7 +109,7 @@ def test_sample_limits_name_only_the_cycles_the_span_misses():
 
 
 def test_weekly_offsets_come_back_when_the_sample_spans_weeks():
-    from datamime.data.transforms import SeasonalProfile
+    from datamime.data.profile import SeasonalProfile
 
     index = pd.date_range("2024-01-01", periods=24 * 7 * 6, freq="h")
     rng = np.random.default_rng(0)

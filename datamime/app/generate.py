@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from matplotlib.figure import Figure
 
+from datamime.app import knowledge_tables
 from datamime.app.common import figure_png
 from datamime.data.panel import Panel
 from datamime.data.schema import Schema
@@ -104,12 +105,12 @@ def knowledge_section(syn: Synthesizer, panel: Panel) -> dict | None:
     template = knowledge.load(STARTS[start]) if STARTS[start] else None
     tag = f"{start}|{column}"
     st.markdown("**Month factors** (at mid-month; joined smoothly)")
-    months = st.data_editor(knowledge.month_table(template, column, values),
+    months = st.data_editor(knowledge_tables.month_table(template, column, values),
                             key=f"know_months|{tag}", width="stretch")
     st.markdown("**Weekday factors**")
-    week = st.data_editor(knowledge.week_table(template, column, values),
+    week = st.data_editor(knowledge_tables.week_table(template, column, values),
                           key=f"know_week|{tag}", width="stretch")
-    mapping = knowledge.from_tables(column, months, week,
+    mapping = knowledge_tables.from_tables(column, months, week,
                                     None if country == "(none)" else country,
                                     subdiv.strip() or None)
     try:

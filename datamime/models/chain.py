@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from datamime.data.transforms import MarginalCopula, Prewhitener, SeasonalProfile, SeriesScaler
+from datamime.data.profile import SeasonalProfile
+from datamime.data.transforms import MarginalCopula, Prewhitener, SeriesScaler
 from datamime.models.numpy_nets import ndtr
 from datamime.models.recolour import DayColouring, LevelMap, moving_mean
 from datamime.timegrid import steps_per_day
