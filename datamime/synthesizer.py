@@ -46,6 +46,23 @@ def make_generator(name: str, **kwargs: Any) -> Generator:
     return registry.make(name, **kwargs)
 
 
+def _grid(start: pd.Timestamp, freq: str, periods: int | None = None,
+          end: pd.Timestamp | None = None) -> pd.DatetimeIndex:
+    """``pd.date_range`` in nanoseconds (as the sample's grid), with a range past the
+    dates they can hold as one clear error."""
+    try:
+        start = pd.Timestamp(start).as_unit("ns")
+        end = None if end is None else pd.Timestamp(end).as_unit("ns")
+        return pd.date_range(start, end, periods=periods, freq=freq)
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise SamplingError(
+            f"{periods:,} steps of {freq} from {start} end after {pd.Timestamp.max.date()}, the "
+            "last date pandas can hold: ask for fewer steps or an earlier start"
+            if periods is not None else
+            f"the range {start} to {end} goes past the dates pandas can hold "
+            f"({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()})") from None
+
+
 class Synthesizer:
     """Learns a long table of time series and generates look-alike data for any dates.
 
@@ -230,9 +247,9 @@ class Synthesizer:
         if length is not None:
             if int(length) != length or length <= 0:
                 raise SamplingError(f"length must be a positive whole number of steps, got {length}")
-            return pd.date_range(t0, periods=int(length), freq=schema.freq)
+            return _grid(t0, schema.freq, periods=int(length))
         if end is None:
-            return pd.date_range(t0, periods=panel.n_steps, freq=schema.freq)
+            return _grid(t0, schema.freq, periods=panel.n_steps)
         try:
             t1 = pd.Timestamp(end)
         except (ValueError, TypeError):
@@ -240,7 +257,7 @@ class Synthesizer:
         if isinstance(end, str) and _DATE_ONLY.match(end):
             t1 = t1 + pd.Timedelta("1D") - pd.Timedelta(1, "ns")
         t1 = utc(t1)
-        index = pd.date_range(t0, t1, freq=schema.freq)
+        index = _grid(t0, schema.freq, end=t1)
         if t1 < t0 or len(index) == 0:
             raise SamplingError(f"end ({end}) is before start ({t0}); nothing to generate")
         return index
