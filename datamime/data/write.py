@@ -248,18 +248,23 @@ def _write_csv_fast(
 
 def write_csv_lines(fh, columns: list, sep: str) -> None:
     """Write rows of Arrow string arrays of CSV cells (one array per column, equal
-    lengths) to the binary file ``fh``: cells joined by ``sep``, each row ended by a
-    newline, a million rows at a time."""
+    lengths; an Arrow string scalar stands for the same cell on every row) to the binary
+    file ``fh``: cells joined by ``sep``, each row ended by a newline, a million rows at a
+    time. At least one column is an array."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    n = next(len(c) for c in columns if not isinstance(c, pa.Scalar))
     step = 1 << 20
-    for start in range(0, len(columns[0]), step):
-        parts = [c.slice(start, step) for c in columns]
-        parts[-1] = pc.binary_join_element_wise(parts[-1], "", "\n")  # cell + "\n"
+    for start in range(0, n, step):
+        parts = [c if isinstance(c, pa.Scalar) else c.slice(start, step) for c in columns]
+        last = parts[-1]
+        parts[-1] = (pa.scalar(last.as_py() + "\n") if isinstance(last, pa.Scalar)
+                     else pc.binary_join_element_wise(last, "", "\n"))  # cell + "\n"
         lines = pc.binary_join_element_wise(*parts, sep)
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
-        first, last = offsets[lines.offset], offsets[lines.offset + len(lines)]
-        fh.write(memoryview(lines.buffers()[2])[first:last])
+        first, last_offset = offsets[lines.offset], offsets[lines.offset + len(lines)]
+        fh.write(memoryview(lines.buffers()[2])[first:last_offset])
 
 
 def _fsync(path: Path) -> None:

@@ -152,19 +152,27 @@ def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFor
     value = pd.Series(flat.astype(np.int64) if lay.value in lay.integer else flat)
     cells[lay.time] = times.take(pa.array(steps))
     cells[lay.value] = csv_column(whole_numbers(value, fmt.integer), sep, lay.time, None)
-    # runs of neighbouring per-series columns joined once per series, then repeated
-    columns, run = [], []
+    # runs of neighbouring per-series columns joined once per series; each series' rows
+    # (contiguous: series then time) are then written with those runs as constants, so
+    # the sample's carried columns are not copied out row by row before the join
+    parts: list = []  # per output cell: a per-series array (joined run) or a per-row array
+    per_series, run = [], []
     for name in [*lay.columns, None]:
         if name in names:
             run.append(cells[name])
             continue
         if run:
-            joined = run[0] if len(run) == 1 else pc.binary_join_element_wise(*run, sep)
-            columns.append(joined.take(pa.array(series)))
+            parts.append(len(per_series))
+            per_series.append(run[0] if len(run) == 1 else pc.binary_join_element_wise(*run, sep))
             run = []
         if name is not None:
-            columns.append(cells[name])
+            parts.append(cells[name])
+    bounds = np.searchsorted(series, np.arange(n_series + 1))
     with atomic_file(path) as tmp, open(tmp, "wb") as fh:
         fh.write((sep.join(csv_cells(header, sep)) + "\n").encode("utf-8"))
-        write_csv_lines(fh, columns, sep)
+        for g in range(n_series):
+            lo, hi = int(bounds[g]), int(bounds[g + 1])
+            if hi > lo:
+                write_csv_lines(fh, [per_series[p][g] if isinstance(p, int)
+                                     else p.slice(lo, hi - lo) for p in parts], sep)
     return len(flat)
