@@ -125,9 +125,13 @@ def targets(agg: dict[tuple, dict[str, Any]], datasets: list[str], models: list[
         lines.append(f"- protocol A, below {SEED_APP} (the seed app's method) on every "
                      f"dataset: {len(known_a) - len(worse)} of {len(known_a)}"
                      + (f" (not on {', '.join(worse)})" if worse else "") + f" {_mark(not worse)}")
+    def known(proto: str, key: str) -> dict[str, float]:
+        """``key`` per dataset under ``proto``, where it is known."""
+        values = {d: get(d, proto, key) for d in datasets}
+        return {d: v for d, v in values.items() if v is not None}
+
     for proto in PROTOCOLS:
-        past = {d: get(d, proto, "past_bound_share") for d in datasets}
-        past = {d: v for d, v in past.items() if v is not None}
+        past = known(proto, "past_bound_share")
         if past:
             worst = max(past, key=past.get)
             lines.append(f"- protocol {proto}, past-bound share ≤ {100 * PAST_BOUND_MAX:g} %: "
@@ -137,16 +141,14 @@ def targets(agg: dict[tuple, dict[str, Any]], datasets: list[str], models: list[
                and (get(d, proto, "negative_share") or 0) > 0]
         lines.append(f"- protocol {proto}, never below 0 for non-negative data: "
                      + (f"negative values on {', '.join(neg)} ❌" if neg else "✅"))
-        daily = {d: get(d, proto, "daily_mean_correlation_error") for d in datasets}
-        daily = {d: v for d, v in daily.items() if v is not None}
+        daily = known(proto, "daily_mean_correlation_error")
         if daily:
             worst = max(daily, key=daily.get)
             lines.append(f"- protocol {proto}, daily-mean correlation error ≤ {DAILY_CORR_MAX} "
                          f"(where the compared range spans ≥ 7 days, {len(daily)} datasets): "
                          f"worst **{fmt(daily[worst])}** ({worst}) "
                          f"{_mark(daily[worst] <= DAILY_CORR_MAX)}")
-        rough = {d: get(d, proto, "roughness_ratio") for d in datasets}
-        rough = {d: v for d, v in rough.items() if v is not None}
+        rough = known(proto, "roughness_ratio")
         if rough:
             out = [f"{d} {fmt(v)}" for d, v in rough.items()
                    if not ROUGHNESS[0] <= v <= ROUGHNESS[1]]
@@ -154,8 +156,7 @@ def targets(agg: dict[tuple, dict[str, Any]], datasets: list[str], models: list[
                          f"{ROUGHNESS[1]}]: {len(rough) - len(out)} of {len(rough)}"
                          + (f" (outside: {', '.join(out)})" if out else "")
                          + f" {_mark(not out)}")
-        copy = {d: get(d, proto, "copy_share") for d in datasets}
-        copy = {d: v for d, v in copy.items() if v is not None}
+        copy = known(proto, "copy_share")
         if copy:
             worst = max(copy, key=copy.get)
             lines.append(f"- protocol {proto}, copy share ≤ {100 * COPY_MAX:g} %: worst "
