@@ -47,3 +47,11 @@ def sample_cfg(tmp_path: Path) -> DictConfig:
     with open_dict(cfg):
         cfg.plot = False
     return cfg
+
+
+@pytest.fixture
+def atmo() -> Path:
+    """The real Atmo sample in ../shared (skips when it is absent)."""
+    if not ATMO.exists():
+        pytest.skip(f"example data not found at {ATMO}")
+    return ATMO

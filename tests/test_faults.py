@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from streamlit.testing.v1 import AppTest
 
 from datamime import app as webapp

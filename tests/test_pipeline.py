@@ -113,8 +113,8 @@ def test_pipeline_bad_out_extension_is_a_data_error(sample_cfg, tmp_path):
 
 
 def test_pipeline_evaluate_writes_a_report(train_cfg, sample_cfg, tmp_path):
-    from tests.conftest import compose_config
     from datamime.pipeline import evaluate
+    from tests.conftest import compose_config
 
     train(train_cfg)
     sample(sample_cfg)
@@ -129,9 +129,8 @@ def test_pipeline_evaluate_writes_a_report(train_cfg, sample_cfg, tmp_path):
 
 
 def test_pipeline_data_example_works_outside_the_repository(tmp_path, monkeypatch):
-    from tests.conftest import REPO, compose_config
-
     import datamime.pipeline  # noqa: F401  (registers the resolver)
+    from tests.conftest import REPO, compose_config
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
