@@ -26,7 +26,7 @@ from datamime.data.values import extreme_values
 from datamime.errors import SamplingError
 from datamime.models.chain import ValueChain
 from datamime.models.numpy_nets import sampler
-from datamime.models.recolour import TimeColouring, colouring
+from datamime.models.recolour import TimeColouring, colouring, extended_colour
 from datamime.models.registry import NETS
 from datamime.series import SeriesPlan
 from datamime.timegrid import learnable_periods, steps_per_day
@@ -181,7 +181,6 @@ class DeepGenerator:
         self.trainer_kwargs = dict(trainer or {})
         self.seed = seed
         self.weights: dict[str, np.ndarray] | None = None  # the trained net's, float32
-        self._net: nn.Module | None = None
         self.loss_history: list[float] = []
 
     # ----------------------------------------------------------------- fitting
@@ -247,8 +246,8 @@ class DeepGenerator:
         if not self.network:  # the ablation keeps every map but the network itself
             self.weights, self.loss_history = {}, []
             if self.time_order > 0 and copula is not None:
-                draws = self.prior.draw(self._calibration_index(panel.index[0]).size,
-                                        self.seed + 1)
+                draws = self._innovations(self._calibration_index(panel.index[0]),
+                                          self.seed + 1, raw=True)
                 self.time_colour = TimeColouring.fit(z, draws, self.time_order)
             if self.use_ar:
                 self._calibrate(level, panel.index[0], mapped=not tiny)
@@ -272,9 +271,8 @@ class DeepGenerator:
             for noise in LIGHTNING_NOISE:
                 warnings.filterwarnings("ignore", f".*{noise}.*")
             trainer.fit(lit, loader)
-        self._net = lit.net.cpu().eval()
         self.weights = {k: v.detach().numpy().astype(np.float32)
-                        for k, v in self._net.state_dict().items()}
+                        for k, v in lit.net.cpu().state_dict().items()}
         sampler(self.net_class, self.weights)  # fail now, not at sampling, for an unknown net
         self.loss_history = history.values
         if self.time_order > 0 or self.use_covariance:
@@ -412,13 +410,11 @@ class DeepGenerator:
         out = copy.copy(self)
         out.chain = self.chain.mixed(w, mix)
         if self.colour is not None:  # new series keep the network's own draws
-            n_new = plan.n_series
-            out.colour = np.block([[self.colour, np.zeros((g, n_new))],
-                                   [np.zeros((n_new, g)), np.eye(n_new)]])
+            out.colour = extended_colour(self.colour, plan.n_series)
         if self.time_colour is not None:  # new series: their peers' filters, mixed
             tc = self.time_colour
             out.time_colour = TimeColouring(gen=w @ tc.gen, real=w @ tc.real, gain=w @ tc.gain)
-        out.weights, out._net = dict(self.weights), None
+        out.weights = dict(self.weights)
         out.categories = {c: list(v) for c, v in self.categories.items()}
         cardinalities = list(self.net_kwargs["cardinalities"])
         for c, column in enumerate(self.group_columns):

@@ -76,6 +76,13 @@ def colouring(target: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return _sqrt_psd(c_t) @ _sqrt_psd(c_d, inverse=True)
 
 
+def extended_colour(m: np.ndarray, n_new: int) -> np.ndarray:
+    """The ``[G, G]`` colouring map ``m`` for ``n_new`` series appended, which it leaves
+    as they are (new series keep their own draws)."""
+    g = len(m)
+    return np.block([[m, np.zeros((g, n_new))], [np.zeros((n_new, g)), np.eye(n_new)]])
+
+
 def fit_ar(x: np.ndarray, order: int, select: bool = False) -> tuple[np.ndarray, float]:
     """Least-squares AR coefficients ``[p]`` and innovation variance of one series ``x``
     (``[T]``, NaN gaps: only rows whose lags are all observed count).
@@ -308,9 +315,7 @@ class DayColouring:
 
     def extended(self, n_new: int) -> DayColouring:
         """For ``n_new`` new series appended: they keep their own slow part."""
-        g = self.colour.shape[0]
-        return DayColouring(self.width, np.block([[self.colour, np.zeros((g, n_new))],
-                                                  [np.zeros((n_new, g)), np.eye(n_new)]]))
+        return DayColouring(self.width, extended_colour(self.colour, n_new))
 
     def get_state(self) -> dict[str, Any]:
         return {"width": self.width, "colour": self.colour}
