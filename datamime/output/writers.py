@@ -155,15 +155,15 @@ def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFor
     # runs of neighbouring per-series columns joined once per series; each series' rows
     # (contiguous: series then time) are then written with those runs as constants, so
     # the sample's carried columns are not copied out row by row before the join
-    parts: list = []  # per output cell: a per-series array (joined run) or a per-row array
-    per_series, run = [], []
+    parts: list = []  # per output cell: an index into runs, or a per-row array
+    runs, run = [], []  # runs: per-series cells of neighbouring columns, joined
     for name in [*lay.columns, None]:
         if name in names:
             run.append(cells[name])
             continue
         if run:
-            parts.append(len(per_series))
-            per_series.append(run[0] if len(run) == 1 else pc.binary_join_element_wise(*run, sep))
+            parts.append(len(runs))
+            runs.append(run[0] if len(run) == 1 else pc.binary_join_element_wise(*run, sep))
             run = []
         if name is not None:
             parts.append(cells[name])
@@ -173,6 +173,6 @@ def write_csv_long(generated: Generated, path: str | os.PathLike, fmt: OutputFor
         for g in range(n_series):
             lo, hi = int(bounds[g]), int(bounds[g + 1])
             if hi > lo:
-                write_csv_lines(fh, [per_series[p][g] if isinstance(p, int)
+                write_csv_lines(fh, [runs[p][g] if isinstance(p, int)
                                      else p.slice(lo, hi - lo) for p in parts], sep)
     return len(flat)
