@@ -130,13 +130,17 @@ def targets(agg: dict[tuple, dict[str, Any]], datasets: list[str], models: list[
         values = {d: get(d, proto, key) for d in datasets}
         return {d: v for d, v in values.items() if v is not None}
 
+    def worst_share(proto: str, key: str, label: str, limit: float) -> None:
+        """The line for a share that must stay at most ``limit`` on every dataset."""
+        shares = known(proto, key)
+        if shares:
+            worst = max(shares, key=shares.get)
+            lines.append(f"- protocol {proto}, {label} ≤ {100 * limit:g} %: worst "
+                         f"**{fmt(100 * shares[worst])} %** ({worst}) "
+                         f"{_mark(shares[worst] <= limit)}")
+
     for proto in PROTOCOLS:
-        past = known(proto, "past_bound_share")
-        if past:
-            worst = max(past, key=past.get)
-            lines.append(f"- protocol {proto}, past-bound share ≤ {100 * PAST_BOUND_MAX:g} %: "
-                         f"worst **{fmt(100 * past[worst])} %** ({worst}) "
-                         f"{_mark(past[worst] <= PAST_BOUND_MAX)}")
+        worst_share(proto, "past_bound_share", "past-bound share", PAST_BOUND_MAX)
         neg = [d for d in datasets if get(d, proto, "train_negative_share") == 0
                and (get(d, proto, "negative_share") or 0) > 0]
         lines.append(f"- protocol {proto}, never below 0 for non-negative data: "
@@ -156,12 +160,7 @@ def targets(agg: dict[tuple, dict[str, Any]], datasets: list[str], models: list[
                          f"{ROUGHNESS[1]}]: {len(rough) - len(out)} of {len(rough)}"
                          + (f" (outside: {', '.join(out)})" if out else "")
                          + f" {_mark(not out)}")
-        copy = known(proto, "copy_share")
-        if copy:
-            worst = max(copy, key=copy.get)
-            lines.append(f"- protocol {proto}, copy share ≤ {100 * COPY_MAX:g} %: worst "
-                         f"**{fmt(100 * copy[worst])} %** ({worst}) "
-                         f"{_mark(copy[worst] <= COPY_MAX)}")
+        worst_share(proto, "copy_share", "copy share", COPY_MAX)
     fits = [f"{d} {fmt(get(d, 'A', 'fit_s'))} s" for d in datasets if get(d, "A", "fit_s")]
     if fits:
         lines.append(f"- training time (protocol A, median of seeds): {'; '.join(fits)}")
