@@ -94,6 +94,17 @@ def test_level_map_gives_gaussian_levels_the_samples_bound_and_skew_and_keeps_ra
     assert far[1] > far[0] > m.real[-1, 0]
 
 
+def test_level_map_of_a_series_with_no_reading_leaves_the_others_their_quantiles():
+    rng = np.random.default_rng(6)
+    sample = rng.exponential(1.0, (500, 2))
+    sample[:, 1] = np.nan  # a series the sample never saw
+    m = LevelMap.fit(sample, rng.normal(size=(5000, 2)))
+    assert m.gen.shape[0] == 41  # the full set of quantiles, not two
+    np.testing.assert_array_equal(m.real[:, 1], m.gen[:, 1])  # identity for the empty one
+    x = rng.normal(size=(100, 2))
+    np.testing.assert_allclose(m.apply(x)[:, 1], x[:, 1], atol=1e-9)
+
+
 def test_day_colouring_gives_daily_means_the_samples_co_movement_and_keeps_the_rest():
     rng = np.random.default_rng(5)
     days, per_day = 60, 24

@@ -231,11 +231,11 @@ class LevelMap:
     @classmethod
     def fit(cls, target: np.ndarray, draws: np.ndarray, n_quantiles: int = 41) -> LevelMap:
         """``target``: the sample's ``[T, G]`` levels (NaN gaps); ``draws``: a free run."""
-        n_obs = int(np.isfinite(target).sum(0).min()) if target.size else 0
-        k = max(2, min(n_quantiles, n_obs))
+        counts = np.isfinite(target).sum(0)
+        seen = counts > 0  # a series with no reading keeps the free run's levels
+        k = max(2, min(n_quantiles, int(counts[seen].min()) if seen.any() else 0))
         probs = (np.arange(k) + 0.5) / k
         gen = np.quantile(draws, probs, axis=0)
-        seen = np.isfinite(target).any(axis=0)
         real = gen.copy()
         if seen.any():
             real[:, seen] = np.nanquantile(target[:, seen], probs, axis=0)
