@@ -205,6 +205,7 @@ class DeepModelConfig:
     time_colour: int = setting(minimum=0, example=24)
     day_colour: bool = setting()
     level_map: bool = setting()
+    seasonal_scale: bool = setting()
     network: bool = setting()
     cpu_threads: int | None = setting(minimum=1, example=1)
     trainer: Any = None  # ${trainer}, checked there

@@ -32,7 +32,8 @@ CASES = {
              "copula": False, "covariance": False, "time_colour": 5},
     "ar_rnn": {"net_options": {"hidden": 8, "layers": 2, "embedding_dim": 3, "rank": 2,
                                "dropout": 0.1, "input_noise": 0.1},
-               "transform": "log1p", "profile_shapes": 0, "time_colour": 0},
+               "transform": "log1p", "profile_shapes": 0, "time_colour": 0,
+               "seasonal_scale": False},
     "rvae_network_off": {"network": False, "transform": "none", "time_colour": 3},
 }
 SIGNATURE = set(inspect.signature(DeepGenerator).parameters)

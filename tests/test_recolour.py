@@ -5,7 +5,13 @@ import pandas as pd
 
 from datamime.data.profile import SeasonalProfile
 from datamime.fidelity import mode_share
-from datamime.models.recolour import DayColouring, LevelMap, TimeColouring, arma_filter, fit_ar
+from datamime.models.recolour import (
+    DayColouring,
+    LevelMap,
+    TimeColouring,
+    arma_filter,
+    fit_ar,
+)
 
 
 def _ar(coef, n, seed, scale=1.0):
@@ -130,6 +136,72 @@ def test_day_colouring_gives_daily_means_the_samples_co_movement_and_keeps_the_r
     slow_out = out - np.stack([np.convolve(out[:, j], np.ones(per_day) / per_day, "same")
                                for j in range(2)], 1)
     assert np.corrcoef(slow_in[fast, 0], slow_out[fast, 0])[0, 1] > 0.9
+
+
+def _ar1(rng, n, phi, sd, g=1):
+    e = rng.normal(scale=sd, size=(n, g))
+    x = np.zeros((n, g))
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + e[t]
+    return x
+
+
+def test_chain_colours_the_levels_of_a_daily_grid():
+    """Daily data: the levels themselves get the sample's cross-series covariance
+    (before, day colouring needed several steps a day and daily grids went without)."""
+    from datamime.models.chain import ValueChain
+
+    rng = np.random.default_rng(3)
+    n = 120
+    index = pd.date_range("2024-01-01", periods=n, freq="D")
+    shared = _ar1(rng, n, 0.8, 1.0)
+    values = 10 + np.hstack([shared + 0.3 * rng.normal(size=(n, 1)),
+                             shared + 0.3 * rng.normal(size=(n, 1))])
+    chain, stages = ValueChain.fit(values, index, "D", [], transform="none")
+    free = rng.normal(size=(5000, 2))  # innovations with no link between the series
+    chain.fit_level_maps(stages.level, free, burn=100)
+    assert chain.day_colour is not None and chain.day_colour.width == 1
+    e = rng.normal(size=(100 + n, 2))
+    out = chain.values(e, index)
+    assert np.corrcoef(out, rowvar=False)[0, 1] > 0.7  # independent draws, linked levels
+
+
+def test_chain_keeps_a_quiet_hour_quiet_through_the_seasonal_spread():
+    """Night hours of small swings and day hours of large ones: the level over its
+    spread is alike at every hour, and values drawn back keep the night quiet."""
+    from datamime.models.chain import ValueChain
+
+    rng = np.random.default_rng(8)
+    n = 24 * 28
+    index = pd.date_range("2024-01-01", periods=n, freq="h")
+    night = np.asarray(index.hour < 6)
+    sd = np.where(night, 0.3, 1.0)
+    values = (50 + sd * rng.normal(size=n))[:, None]
+
+    def spread_by_hour(chain, stages, x):
+        return [np.nanstd(x[night]), np.nanstd(x[~night])]
+
+    for scaled in (True, False):
+        chain, stages = ValueChain.fit(values, index, "h", ["day"], transform="none",
+                                       ar=False, copula=False, seasonal_scale=scaled)
+        quiet, busy = spread_by_hour(chain, stages, stages.level[:, 0])
+        if scaled:
+            assert 0.6 < quiet / busy < 1.6  # one spread for the network to learn
+            out = chain.values(rng.normal(size=(n, 1)) * np.nanstd(stages.level), index)
+            q, b = np.std(out[night, 0]), np.std(out[~night, 0])
+            assert q / b < 0.55  # near the sample's 0.3, not 1
+            again = ValueChain.from_state(chain.get_state())
+            np.testing.assert_allclose(again.spread(index), chain.spread(index))
+        else:
+            assert quiet / busy < 0.4
+            np.testing.assert_array_equal(chain.spread(index), 1.0)
+    # a series mostly at its minimum (counts that are mostly 0) keeps one spread
+    counts = np.where(night[:, None] | (rng.random((n, 1)) < 0.7), 0.0, 3.0)
+    chain, _ = ValueChain.fit(np.hstack([values, counts]), index, "h", ["day"],
+                              transform="none", ar=False, copula=False)
+    spread = chain.spread(index)
+    np.testing.assert_allclose(spread[:, 1], 1.0)
+    assert spread[night, 0].mean() < 0.7 * spread[~night, 0].mean()
 
 
 def test_profile_learns_a_weekday_of_its_own_shape_but_no_shape_from_noise():

@@ -7,9 +7,10 @@ series their peers' maps. One object, so fitting, sampling, new series and savin
 cannot drift apart (they once did: new series lost the weekday offsets of the profile).
 
 Forward: values -> scaled (:class:`SeriesScaler`) -> less the seasonal profile
-(:class:`SeasonalProfile`: the *level*) -> AR(1) innovations (:class:`Prewhitener`) ->
-normal scores (:class:`MarginalCopula`). Back: innovations less their bias -> AR filter
--> anchored (:meth:`anchor`) -> day-coloured (:class:`DayColouring`) -> level map
+(:class:`SeasonalProfile`: the *level*) -> over its seasonal spread (:meth:`spread`) ->
+AR(1) innovations (:class:`Prewhitener`) -> normal scores (:class:`MarginalCopula`).
+Back: innovations less their bias -> AR filter -> anchored (:meth:`anchor`) ->
+day-coloured (:class:`DayColouring`) -> times the seasonal spread -> level map
 (:class:`LevelMap`) -> plus the profile -> softly bounded (:meth:`bound`) -> values.
 Shapes: ``T`` steps, ``G`` series.
 """
@@ -34,12 +35,18 @@ from datamime.timegrid import steps_per_day
 TINY_MAX_PHI = 0.9
 # Days of sample below which the daily means' covariance is not matched (DayColouring).
 DAY_COLOUR_DAYS = 7
+# Range of the level's seasonal spread, relative to its mean (see ValueChain.spread).
+SPREAD_LIMITS = (0.25, 4.0)
+# A series with more of its sample than this on its minimum (commits per hour: most hours
+# at 0) keeps one spread: its quiet hours are a pile on the bound, which the level map
+# keeps, not smaller swings; scaled, its busy hours came out twice as rough as real.
+SPREAD_MAX_AT_MIN = 0.5
 
 
 class Stages(NamedTuple):
     """The sample at each stage of the forward chain, ``[T, G]`` with NaN gaps."""
 
-    level: np.ndarray  # scaled, less the profile
+    level: np.ndarray  # scaled, less the profile, over its seasonal spread
     innovations: np.ndarray  # AR(1) innovations of the level
     scores: np.ndarray  # normal scores of the innovations (the innovations if no copula)
 
@@ -66,15 +73,19 @@ class ValueChain:
     bias: np.ndarray
     day_colour: DayColouring | None = None
     level_map: LevelMap | None = None
+    scale: SeasonalProfile | None = None  # the level's mean absolute value by season...
+    scale_mean: np.ndarray | None = None  # ... less its overall mean, this ([G])
 
     @classmethod
     def fit(cls, values: np.ndarray, index: pd.DatetimeIndex, freq: str, periods: list[str], *,
             transform: str = "auto", profile_shapes: int = 2, ar: bool = True,
             copula: bool = True, margin: float | None = 0.25,
-            anchor_days: float | None = 7.0, tiny: bool = False) -> tuple[ValueChain, Stages]:
+            anchor_days: float | None = 7.0, tiny: bool = False,
+            seasonal_scale: bool = True) -> tuple[ValueChain, Stages]:
         """Fit on ``[T, G]`` ``values`` (NaN gaps) on ``index``; ``periods``: the cycles
         the profile takes out (none: no profile); ``tiny``: a sample too short to tell
-        memory beyond a few steps (the AR coefficient is capped)."""
+        memory beyond a few steps (the AR coefficient is capped); ``seasonal_scale``:
+        the level is divided by its seasonal spread (see :meth:`spread`)."""
         scaler = SeriesScaler.fit(values, transform)
         z = scaler.transform(values)
         with warnings.catch_warnings():  # an all-NaN series has no range: left unbounded
@@ -82,6 +93,16 @@ class ValueChain:
             bounds = np.stack([np.nanmin(z, axis=0), np.nanmax(z, axis=0)])
         profile = SeasonalProfile.fit(z, index, freq, periods, shared=profile_shapes)
         level = z - profile.at(index)
+        scale = scale_mean = None
+        if seasonal_scale and periods:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                scale_mean = np.nan_to_num(np.nanmean(np.abs(level), axis=0))
+                at_min = np.nanmean(np.where(np.isfinite(z), z <= bounds[0] + 1e-9, np.nan), 0)
+            # a pile on the minimum keeps one spread: no deviation from its mean anywhere
+            deviation = np.where(at_min > SPREAD_MAX_AT_MIN, 0.0, np.abs(level) - scale_mean)
+            scale = SeasonalProfile.fit(deviation, index, freq, periods)
+            level = level / _spread(scale, scale_mean, index)
         whitener = Prewhitener.fit(level) if ar else Prewhitener(np.zeros(level.shape[1]))
         if tiny:
             whitener.phi = np.minimum(whitener.phi, TINY_MAX_PHI)
@@ -90,24 +111,33 @@ class ValueChain:
         scores = marginal.transform(e) if marginal is not None else e
         chain = cls(freq=freq, scaler=scaler, profile=profile, whitener=whitener,
                     copula=marginal, bounds=bounds, margin=margin, anchor_days=anchor_days,
-                    sample_steps=len(index), bias=np.zeros(level.shape[1]))
+                    sample_steps=len(index), bias=np.zeros(level.shape[1]),
+                    scale=scale, scale_mean=scale_mean)
         return chain, Stages(level, e, scores)
 
     def fit_level_maps(self, level: np.ndarray, e: np.ndarray, burn: int,
                        day_colour: bool = True, level_map: bool = True,
-                       max_series: int = 1000) -> None:
+                       max_series: int = 1000, index: pd.DatetimeIndex | None = None,
+                       free_index: pd.DatetimeIndex | None = None) -> None:
         """Fit :attr:`day_colour` and :attr:`level_map`: the sample's ``level``
-        (:attr:`Stages.level`) against the levels of a long free run, as sampling makes
-        them from its innovations ``e`` (``[B + T, G]``, ``burn`` = ``B``): the AR filter
-        over the whole run, the burn-in dropped, anchored, then day-coloured."""
+        (:attr:`Stages.level`, on ``index``) against the levels of a long free run, as
+        sampling makes them from its innovations ``e`` (``[B + T, G]``, ``burn`` = ``B``,
+        the run after its burn-in on ``free_index``): the AR filter over the whole run,
+        the burn-in dropped, anchored, day-coloured (on a daily or coarser grid the
+        "daily means" are the levels themselves), then times the seasonal spread for the
+        level map, which maps each series' levels as they come out."""
         free = self.anchor(self.whitener.inverse(e - self.bias)[burn:])
         per_day = steps_per_day(self.freq)
         days = np.isfinite(level).any(axis=1).sum() / per_day
-        if day_colour and per_day > 1 and days >= DAY_COLOUR_DAYS \
+        if day_colour and days >= DAY_COLOUR_DAYS \
                 and 1 < level.shape[1] <= max_series:
             self.day_colour = DayColouring.fit(level, free, per_day)
             free = self.day_colour.apply(free)
         if level_map:
+            if self.scale is not None:
+                if index is None or free_index is None:
+                    raise ValueError("a chain with a seasonal spread needs both indexes")
+                level, free = level * self.spread(index), free * self.spread(free_index)
             self.level_map = LevelMap.fit(level, free)
 
     # ---------------------------------------------------------------- inverse
@@ -129,9 +159,24 @@ class ValueChain:
         z = self.anchor(self.whitener.inverse(e - self.bias)[len(e) - len(index):])
         if self.day_colour is not None:
             z = self.day_colour.apply(z)
+        z = z * self.spread(index)
         if self.level_map is not None:
             z = self.level_map.apply(z)
         return self.scaler.inverse(self.bound(z + self.profile.at(index)))
+
+    def spread(self, index: pd.DatetimeIndex) -> np.ndarray:
+        """``[T, G]`` seasonal spread of each series' level on ``index``, relative to its
+        mean (1: none fitted): its mean absolute value at that hour of the day and day
+        of the week, as a profile, shrunk like one, within :data:`SPREAD_LIMITS`.
+
+        A level of one spread at every hour spreads a quiet hour's values as widely as a
+        busy one's: demand at 4 am, irradiance at dawn, pizzas at opening time. A series'
+        memory and its links to others are learned on the level over its spread; one
+        with most of its sample on its minimum (:data:`SPREAD_MAX_AT_MIN`) has none.
+        """
+        if self.scale is None or self.scale_mean is None:
+            return np.ones((len(index), len(self.bias)))
+        return _spread(self.scale, self.scale_mean, index)
 
     def anchor(self, z: np.ndarray) -> np.ndarray:
         """The AR level ``z`` (``[T, G]``) less its centred moving mean over ``anchor_days``.
@@ -189,6 +234,8 @@ class ValueChain:
             day_colour=None if self.day_colour is None
             else self.day_colour.extended(len(w) - len(self.bias)),
             level_map=None if self.level_map is None else self.level_map.mixed(w),
+            scale=None if self.scale is None else self.scale.mixed(w),
+            scale_mean=None if self.scale_mean is None else np.clip(mix(self.scale_mean), 0, None),
         )
 
     # ------------------------------------------------------------- persistence
@@ -202,6 +249,8 @@ class ValueChain:
             "sample_steps": self.sample_steps, "bias": np.asarray(self.bias),
             "day_colour": None if self.day_colour is None else self.day_colour.get_state(),
             "level_map": None if self.level_map is None else self.level_map.get_state(),
+            "scale": None if self.scale is None else self.scale.get_state(),
+            "scale_mean": None if self.scale_mean is None else np.asarray(self.scale_mean),
         }
 
     @classmethod
@@ -209,6 +258,7 @@ class ValueChain:
         """Rebuild from :meth:`get_state` (or an older model's state: keys added since
         are absent there and read as off)."""
         bounds, dc, lm = state.get("bounds"), state.get("day_colour"), state.get("level_map")
+        scale, scale_mean = state.get("scale"), state.get("scale_mean")
         return cls(
             freq=state["freq"], scaler=SeriesScaler.from_state(state["scaler"]),
             profile=SeasonalProfile.from_state(state["profile"]),
@@ -220,4 +270,13 @@ class ValueChain:
             bias=np.asarray(state["bias"], dtype=np.float64),
             day_colour=None if dc is None else DayColouring.from_state(dc),
             level_map=None if lm is None else LevelMap.from_state(lm),
+            scale=None if scale is None else SeasonalProfile.from_state(scale),
+            scale_mean=None if scale_mean is None else np.asarray(scale_mean, dtype=np.float64),
         )
+
+
+def _spread(scale: SeasonalProfile, mean: np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
+    """See :meth:`ValueChain.spread`."""
+    safe = np.where(mean > 0, mean, 1.0)
+    ratio = np.where(mean > 0, (mean + scale.at(index)) / safe, 1.0)
+    return np.clip(ratio, *SPREAD_LIMITS)

@@ -112,13 +112,17 @@ class DeepGenerator:
             series that move together in the sample keep doing so over long ranges.
         time_colour: the network's draws keep each series' sample autocorrelation, up to
             this many lags (see :class:`~datamime.models.recolour.TimeColouring`); 0: off.
-        day_colour: with ``ar``, on a sample of a week or more with several steps a day,
-            the generated levels' daily means get the sample's cross-series covariance
-            (see :class:`~datamime.models.recolour.DayColouring`).
+        day_colour: with ``ar``, on a sample of a week or more, the generated levels'
+            daily means (on a daily grid: the levels) get the sample's cross-series
+            covariance (see :class:`~datamime.models.recolour.DayColouring`).
         level_map: with ``ar``, each series' generated level (the AR filter's output) is
             mapped onto the sample's distribution of levels, quantile to quantile (see
             :class:`~datamime.models.recolour.LevelMap`): bounds the sample sits on and
             its skew survive the filter's sums.
+        seasonal_scale: with ``profile``, each series' level is divided by its seasonal
+            spread (its mean absolute value by hour of the day and day of the week) before
+            the AR filter and multiplied back after: a quiet hour stays quiet (see
+            :meth:`~datamime.models.chain.ValueChain.spread`).
         network: False replaces the trained network by Gaussian innovations with the
             sample's own cross-series correlation (the rest of the chain kept): the
             ablation baseline that shows what the network adds; nothing is trained.
@@ -155,6 +159,7 @@ class DeepGenerator:
         time_colour: int = 24,
         day_colour: bool = True,
         level_map: bool = True,
+        seasonal_scale: bool = True,
         network: bool = True,
         cpu_threads: int | None = 1,
         trainer: dict[str, Any] | None = None,
@@ -176,6 +181,7 @@ class DeepGenerator:
         self.time_order = int(time_colour)
         self.time_colour: TimeColouring | None = None
         self.use_level_map, self.use_day_colour = level_map, day_colour
+        self.use_seasonal_scale = seasonal_scale
         self.chain: ValueChain | None = None  # the fitted maps between values and scores
         self.cpu_threads = cpu_threads
         self.trainer_kwargs = dict(trainer or {})
@@ -213,7 +219,7 @@ class DeepGenerator:
             values, panel.index, panel.freq, self.periods if self.use_profile else [],
             transform=self.transform, profile_shapes=self.profile_shapes, ar=self.use_ar,
             copula=self.use_copula, margin=self.margin, anchor_days=self.anchor_days,
-            tiny=tiny)
+            tiny=tiny, seasonal_scale=self.use_seasonal_scale)
         level, e, z = stages
         copula = self.chain.copula
         self.prior = None
@@ -250,7 +256,7 @@ class DeepGenerator:
                                           self.seed + 1, raw=True)
                 self.time_colour = TimeColouring.fit(z, draws, self.time_order)
             if self.use_ar:
-                self._calibrate(level, panel.index[0], mapped=not tiny)
+                self._calibrate(level, panel.index, mapped=not tiny)
             return self
         net = _import(path)(**self.net_kwargs)
         data = WindowDataset(z, cal, self.window_, self.windows_per_epoch, self.seed)
@@ -284,7 +290,7 @@ class DeepGenerator:
             if self.use_covariance and panel.n_series <= MAX_COLOUR_SERIES:
                 self.colour = colouring(z, draws)
         if self.use_ar:
-            self._calibrate(level, panel.index[0], mapped=not tiny)
+            self._calibrate(level, panel.index, mapped=not tiny)
         if self.loss_history and not math.isfinite(self.loss_history[-1]):
             raise RuntimeError("training diverged (loss is not finite); lower model.lr")
         return self
@@ -349,7 +355,7 @@ class DeepGenerator:
         steps = max(2000, 20 * self.window_)
         return pd.date_range(start, periods=steps, freq=self.freq)
 
-    def _calibrate(self, level: np.ndarray, start: pd.Timestamp, mapped: bool) -> None:
+    def _calibrate(self, level: np.ndarray, index: pd.DatetimeIndex, mapped: bool) -> None:
         """Fit the chain's bias (trained network) and, if ``mapped``, its level maps on one
         long free run.
 
@@ -362,12 +368,14 @@ class DeepGenerator:
         """
         if self.prior is not None and not mapped:
             return
-        e = self._innovations(self._calibration_index(start), self.seed + 1)
+        calibration = self._calibration_index(index[0])
+        e = self._innovations(calibration, self.seed + 1)
         if self.prior is None:
             self.chain.bias = e.mean(0)
         if mapped:
             self.chain.fit_level_maps(level, e, self.window_, self.use_day_colour,
-                                      self.use_level_map, MAX_COLOUR_SERIES)
+                                      self.use_level_map, MAX_COLOUR_SERIES, index,
+                                      calibration[self.window_:])
 
     def sample(self, index: pd.DatetimeIndex, seed: int | None = None) -> np.ndarray:
         """Draw ``[T, G]`` values (original units) on ``index``, a grid of the sample's freq."""
@@ -457,7 +465,8 @@ class DeepGenerator:
             "ar": self.use_ar, "copula": self.use_copula, "margin": self.margin,
             "anchor_days": self.anchor_days, "covariance": self.use_covariance,
             "time_colour": self.time_order, "day_colour": self.use_day_colour,
-            "level_map": self.use_level_map, "network": self.network,
+            "level_map": self.use_level_map, "seasonal_scale": self.use_seasonal_scale,
+            "network": self.network,
             "cpu_threads": self.cpu_threads, "trainer": trainer, "seed": self.seed,
         }
 
@@ -506,4 +515,5 @@ class DeepGenerator:
             self.time_order = 0 if tc is None else self.time_colour.gen.shape[1]
             self.use_level_map = self.chain.level_map is not None
             self.use_day_colour = self.chain.day_colour is not None
+            self.use_seasonal_scale = self.chain.scale is not None
         return self

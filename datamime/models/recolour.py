@@ -296,7 +296,7 @@ class DayColouring:
     system over three airports, a busy week for every pizza) comes out weaker than in
     the sample. ``M`` (see :func:`colouring`) maps the free run's daily means onto the
     sample's shrunk covariance of them. Needs a week of sample (fewer days cannot tell a
-    covariance) and several steps a day.
+    covariance); on a daily grid (``width`` 1) the levels themselves are coloured.
     """
 
     width: int
@@ -323,3 +323,4 @@ class DayColouring:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DayColouring:
         return cls(width=int(state["width"]), colour=np.asarray(state["colour"], dtype=np.float64))
+
