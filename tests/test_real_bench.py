@@ -1,0 +1,59 @@
+"""The real-data benchmark's scoring helpers (scripts/real_bench.py, real_report.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def rb(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import real_bench
+
+    return real_bench
+
+
+def test_metrics_of_several_draws_are_their_means_and_none_stays_none(rb):
+    out = rb.mean_over_draws([{"disc": 0.1, "corr": None, "n": 3},
+                              {"disc": 0.3, "corr": None, "n": 3},
+                              {"disc": None, "corr": None, "n": 3}])
+    assert out == {"disc": pytest.approx(0.2), "corr": None, "n": 3.0}
+
+
+def _sample(rb, shift: float):
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2024-03-01", periods=24 * 42, freq="h")
+    hour = index.hour.to_numpy()
+    values = 10 + np.sin(2 * np.pi * hour / 24) + rng.normal(scale=0.3, size=len(index))
+    values[len(index) * 2 // 3:] += shift  # the held-out third moves away, or not
+    frame = pd.DataFrame({"time": index, "value": values})
+    return rb.real_data.RealSample(name="toy", frame=frame, roles={"time": "time",
+                                   "value": "value"}, shape={}, covers=[], note="")
+
+
+def test_history_scores_tell_a_held_out_third_that_moved_from_one_that_did_not(
+        rb, monkeypatch):
+    for shift, lo, hi in ((0.0, 0.0, 0.2), (3.0, 0.45, 0.5)):
+        sample = _sample(rb, shift)
+        monkeypatch.setitem(rb.real_data.LOADERS, "toy", lambda s=sample: s)
+        scores = rb.history_scores("toy", [0, 1])
+        assert lo <= scores["discriminative_score"] <= hi, shift
+        assert scores["roughness_ratio"] == pytest.approx(1.0, abs=0.1)  # the same noise
+
+
+def test_report_shows_the_history_table_only_when_there_is_one(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import real_report
+
+    assert real_report.history_table({}, ["a"]) == []
+    lines = real_report.history_table({"a": {"discriminative_score": 0.319}}, ["a", "b"])
+    assert "| a | 0.319 | – | – | – | – |" in lines
+    assert not any(line.startswith("| b |") for line in lines)
