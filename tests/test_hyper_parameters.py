@@ -70,3 +70,19 @@ def test_a_saved_deep_model_keeps_every_hyper_parameter(case, tmp_path):
     np.testing.assert_array_equal(syn.generator.sample(index, seed=4),
                                   gen.sample(index, seed=4))
     pd.testing.assert_frame_equal(syn.sample(length=60, seed=4), loaded.sample(length=60, seed=4))
+
+
+def test_a_model_saved_before_the_seasonal_spread_loads_without_one():
+    syn = Synthesizer(model="rvae", seed=3, verbose=False, **COMMON)
+    table = make_panel(n_groups=2, length=72, seed=1)
+    syn.fit(table, time="time", groups=["site", "sensor"], value="value")
+    state = syn.generator.get_state()
+    assert syn.generator.chain.scale is not None  # on by default
+    old = {k: v for k, v in state.items() if k not in ("scale", "scale_mean")}
+    old["hyper_parameters"] = {k: v for k, v in state["hyper_parameters"].items()
+                               if k != "seasonal_scale"}
+    loaded = DeepGenerator.from_state(old)
+    assert loaded.hyper_parameters()["seasonal_scale"] is False
+    assert loaded.chain.scale is None
+    index = pd.date_range("2024-03-01", periods=48, freq="h")
+    assert np.isfinite(loaded.sample(index, seed=1)).all()

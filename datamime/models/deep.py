@@ -516,4 +516,6 @@ class DeepGenerator:
             self.use_level_map = self.chain.level_map is not None
             self.use_day_colour = self.chain.day_colour is not None
             self.use_seasonal_scale = self.chain.scale is not None
+        elif "seasonal_scale" not in params:  # saved before the spread existed: it has none
+            self.use_seasonal_scale = False
         return self
