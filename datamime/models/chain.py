@@ -159,7 +159,8 @@ class ValueChain:
         z = self.anchor(self.whitener.inverse(e - self.bias)[len(e) - len(index):])
         if self.day_colour is not None:
             z = self.day_colour.apply(z)
-        z = z * self.spread(index)
+        if self.scale is not None:
+            z = z * self.spread(index)
         if self.level_map is not None:
             z = self.level_map.apply(z)
         return self.scaler.inverse(self.bound(z + self.profile.at(index)))

@@ -323,4 +323,3 @@ class DayColouring:
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> DayColouring:
         return cls(width=int(state["width"]), colour=np.asarray(state["colour"], dtype=np.float64))
-
