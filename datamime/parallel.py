@@ -12,11 +12,14 @@ sample's layout and time zone), and a
 :func:`datamime.output.writers.write_parquet`), so nothing is gathered in one process.
 Read the folder back with ``pandas.read_parquet(folder)``; parts sort by time, and
 together they hold the rows of ``sample(...)`` over the whole range (values drawn with
-each part's own seed).
+each part's own seed). The folder's ``_datamime_parts.json`` lists the parts datamime
+wrote there (readers skip names that start with ``_``): a later run replaces those and
+refuses a folder that holds part files of someone else's.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,9 +30,52 @@ import torch
 from lightning.pytorch.callbacks import BasePredictionWriter
 from torch.utils.data import DataLoader, Dataset
 
+from datamime.data.write import atomic_file
 from datamime.errors import SamplingError
 from datamime.models.deep import LIGHTNING_NOISE, quiet_lightning_logs
 from datamime.output.writers import write_parquet
+
+MANIFEST = "_datamime_parts.json"  # the part files datamime wrote in a folder
+
+
+def part_name(part: int) -> str:
+    return f"part-{part:05d}.parquet"
+
+
+def claim_folder(folder: Path, parts: int, index: Any) -> None:
+    """Make ``folder`` ready for ``parts`` new part files.
+
+    Deletes the part files a previous run listed in the folder's manifest; any other
+    ``part-*.parquet`` there is someone else's: refused before anything is deleted
+    (``pandas.read_parquet(folder)`` would mix it in). The manifest lists the old parts
+    and the new ones until :func:`_list_parts` narrows it to the new run's, so a run
+    stopped half-way leaves nothing that a later run would take for someone else's.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = folder / MANIFEST
+    ours: set[str] = set()
+    if manifest.is_file():
+        try:
+            ours = set(json.loads(manifest.read_text())["parts"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SamplingError(f"out={folder}: {MANIFEST} is not datamime's list of parts "
+                                f"({exc}); give a new or empty folder") from None
+    existing = sorted(folder.glob("part-*.parquet"))
+    foreign = [p.name for p in existing if p.name not in ours]
+    if foreign:
+        raise SamplingError(
+            f"out={folder} holds {len(foreign)} part file(s) datamime did not write there "
+            f"({foreign[0]}{', ...' if len(foreign) > 1 else ''}); give a new or empty "
+            "folder, or move them away")
+    _list_parts(folder, sorted(ours | {part_name(i) for i in range(parts)}), index)
+    for old in existing:
+        old.unlink()
+
+
+def _list_parts(folder: Path, names: list[str], index: Any) -> None:
+    with atomic_file(folder / MANIFEST) as tmp:
+        tmp.write_text(json.dumps({"parts": names, "start": str(index[0]),
+                                   "end": str(index[-1]), "steps": len(index)}, indent=1))
 
 
 def part_seed(seed: int, part: int) -> int:
@@ -70,7 +116,7 @@ class PartitionWriter(BasePredictionWriter):
 
     def write_on_batch_end(self, trainer, pl_module, prediction, batch_indices, batch,
                            batch_idx, dataloader_idx) -> None:
-        path = self.folder / f"part-{prediction['part']:05d}.parquet"
+        path = self.folder / part_name(prediction["part"])
         write_parquet(prediction["generated"], path)
 
 
@@ -85,7 +131,8 @@ def sample_partitioned(
 
     Args:
         syn: a fitted :class:`~datamime.synthesizer.Synthesizer`.
-        folder: output folder (created); its ``part-*.parquet`` files are replaced.
+        folder: output folder (created); the part files an earlier run wrote there are
+            replaced (a folder holding other ``part-*.parquet`` files is refused).
         parts: number of consecutive ranges (at least the number of processes).
         length, start, end, seed, integer, positive, closed, combinations, new_groups,
             privacy, bounds: as :meth:`Synthesizer.sample` (the copy check runs on each
@@ -108,9 +155,7 @@ def sample_partitioned(
     folder = Path(folder)
     if folder.suffix.lower() in {".csv", ".parquet"} or folder.is_file():
         raise SamplingError(f"out={folder}: give a folder for the parts, not a file name")
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("part-*.parquet"):
-        old.unlink()
+    claim_folder(folder, parts, index)
     kwargs = {"accelerator": "cpu", "devices": 1, "logger": False,
               "enable_checkpointing": False, "enable_model_summary": False,
               "enable_progress_bar": False, **(trainer or {})}
@@ -122,4 +167,7 @@ def sample_partitioned(
         runner = pl.Trainer(callbacks=[PartitionWriter(folder)], **kwargs)
         runner.predict(_Generate(syn, index, options), loader, return_predictions=False)
     runner.strategy.barrier()  # every process has written its parts
-    return sorted(folder.glob("part-*.parquet"))
+    names = [part_name(i) for i in range(parts)]
+    if runner.global_rank == 0:
+        _list_parts(folder, names, index)
+    return [folder / name for name in names]

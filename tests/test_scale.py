@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -182,6 +183,31 @@ def test_sample_partitioned_writes_one_file_per_part(fitted: Synthesizer, tmp_pa
     assert again == files
     with pytest.raises(SamplingError, match="folder"):
         sample_partitioned(fitted, tmp_path / "x.parquet", parts=2, length=10)
+
+
+def test_sample_partitioned_replaces_only_its_own_parts(fitted: Synthesizer,
+                                                        tmp_path: Path) -> None:
+    from datamime.errors import SamplingError
+    from datamime.parallel import MANIFEST, sample_partitioned
+
+    folder = tmp_path / "parts"
+    sample_partitioned(fitted, folder, parts=4, length=40, start="2025-01-01", seed=1)
+    files = sample_partitioned(fitted, folder, parts=2, length=40, start="2025-01-01", seed=1)
+    assert sorted(p.name for p in folder.glob("part-*")) == [f.name for f in files]
+    assert len(pd.read_parquet(folder)) == 40 * 6  # the old parts 2 and 3 are gone
+    assert json.loads((folder / MANIFEST).read_text())["parts"] == [f.name for f in files]
+
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "part-00007.parquet").write_bytes(b"someone else's")
+    with pytest.raises(SamplingError, match="did not write.*part-00007"):
+        sample_partitioned(fitted, theirs, parts=2, length=40, start="2025-01-01")
+    assert [p.name for p in theirs.iterdir()] == ["part-00007.parquet"]  # untouched
+
+    (folder / MANIFEST).write_text("not json")
+    with pytest.raises(SamplingError, match=MANIFEST):
+        sample_partitioned(fitted, folder, parts=2, length=40, start="2025-01-01")
+    assert sorted(p.name for p in folder.glob("part-*")) == [f.name for f in files]
 
 
 def _scale_bench():
