@@ -24,7 +24,7 @@ from datamime.data.panel import Panel
 from datamime.data.prepare import prepare
 from datamime.data.schema import Schema
 from datamime.data.transforms import span_words, sample_limits
-from datamime.data.windows import ObservationWindows
+from datamime.data.windows import ObservationWindows, peers_open
 from datamime.data.write import formula_note
 from datamime.errors import DatamimeError, ModelError, SamplingError
 from datamime.models import registry
@@ -364,8 +364,9 @@ class Synthesizer:
         values = self._draw(generator, index, draw, rules, blocks, keys, privacy, stated)
         open_ = None
         if closed == "drop" and self.windows is not None and self.windows.any_closed:
-            open_ = self.windows.open_at(index)  # new series: open at every hour
-            open_ = np.hstack([open_, np.ones((len(index), len(keys) - panel.n_series), bool)])
+            open_ = self.windows.open_at(index)
+            if extra is not None:  # new series: open where the series they mix mostly are
+                open_ = np.hstack([open_, peers_open(open_, extra.weights)])
         layout = Layout.from_schema(schema, output_rules.integer_columns(schema, rules, blocks))
         return Generated(values=values, index=index, keys=keys, layout=layout, open=open_,
                          n_sample=panel.n_series)

@@ -79,3 +79,16 @@ def test_models_saved_before_local_windows_keep_utc_slots(tmp_path):
     from datamime.data.windows import ObservationWindows
 
     assert ObservationWindows.from_state(state).tz is None
+
+
+def test_new_series_open_where_the_series_they_mix_mostly_are():
+    from datamime.data.windows import peers_open
+
+    day = np.zeros((24, 3), bool)
+    day[8:17, 0] = day[8:17, 1] = True  # two car parks open 08:00-16:59
+    day[:, 2] = True  # one open around the clock
+    w = np.array([[0.5, 0.5, 0.0], [0.2, 0.1, 0.7], [0.0, 0.0, 0.0], [0.4, 0.0, 0.6]])
+    new = peers_open(day, w)
+    assert (new[:, 0] == day[:, 0]).all()  # both of its peers close at night: so does it
+    assert new[:, 1].all() and new[:, 2].all()  # mostly the 24-hour one; no peer at all
+    assert new[:, 3].all()  # 0.6 on the open one outvotes 0.4

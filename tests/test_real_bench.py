@@ -57,3 +57,21 @@ def test_report_shows_the_history_table_only_when_there_is_one(monkeypatch):
     lines = real_report.history_table({"a": {"discriminative_score": 0.319}}, ["a", "b"])
     assert "| a | 0.319 | – | – | – | – |" in lines
     assert not any(line.startswith("| b |") for line in lines)
+
+
+def test_ablation_table_medians_counts_and_skips_a_metric_a_dataset_lacks(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import real_report
+
+    labels = [lab for lab in real_report.ABLATION if lab != "full"]
+    model = real_report.DEFAULT_MODEL
+    full = {("a", "A", model): {"corr": 0.1}, ("b", "A", model): {"corr": 0.3},
+            ("c", "A", model): {"corr": None}}
+    parts = {("a", "A", lab): {"corr": 0.2} for lab in labels}
+    parts.update({("b", "A", lab): {"corr": 0.25} for lab in labels})
+    lines = real_report.ablation_table(full, parts, ["a", "b", "c"], ["A"], "corr")
+    assert not any(line.startswith("| c |") for line in lines)  # one series: no correlation
+    n = len(labels)
+    assert lines[-2] == "| **median** | | 0.2 | " + " | ".join(["0.225"] * n) + " |"
+    assert lines[-1] == "| **full lower on** | |  | " + " | ".join(["1 of 2"] * n) + " |"

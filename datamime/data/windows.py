@@ -153,3 +153,15 @@ def _ranges(labels: list[str], slots: np.ndarray) -> str:
             runs.append(labels[start] if i - 1 == start else f"{labels[start]}-{labels[i - 1]}")
             start = i
     return "only " + ", ".join(runs)
+
+
+def peers_open(open_: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``[T, N]`` bool: each new series open where the sample's series it mixes are, by
+    the weight of their vote (``open_``: ``[T, G]`` the sample's series; ``weights``:
+    ``[N, G]``, see :class:`~datamime.series.SeriesPlan`). A new car park mixed from two
+    that close at night closes at night; one with no weight on any series is always
+    open."""
+    w = np.abs(np.asarray(weights, dtype=np.float64))
+    total = w.sum(axis=1)
+    vote = open_.astype(np.float64) @ (w / np.where(total > 0, total, 1.0)[:, None]).T
+    return np.where(total[None, :] > 0, vote >= 0.5, True)
