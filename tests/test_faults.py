@@ -9,7 +9,7 @@ The fault table (each row is a test below):
 | disk full during the streamed Parquet write | one-line error, no temporary file, the previous ``out`` intact |
 | Ctrl-C (SIGINT) while ``scripts/sample.py`` writes | exit 130, one line, the temporary file removed, the previous ``out`` intact |
 | Ctrl-C (SIGINT) while ``scripts/train.py`` trains | exit 130, one line, the previous model intact and usable |
-| an app upload over the size limit / binary as ``.csv`` / a zip bomb as ``.xlsx`` | refused with one line before it is saved or parsed, in little memory |
+| an app upload over the size limit / binary as ``.csv`` / a zip bomb as ``.xlsx`` / a Parquet declaring too many rows | refused with one line before it is saved or parsed, in little memory |
 | a zip bomb whose directory understates its sizes | the reader stops at the declared size: "cannot read", a few MiB |
 | an upload named ``../../etc/x.csv`` | saved as ``<upload root>/<content hash>/upload.csv``, nothing outside |
 
@@ -410,6 +410,30 @@ def test_a_zip_bomb_whose_directory_lies_is_refused_by_the_reader(tmp_path):
         tracemalloc.stop()
     assert peak < 32 * 2**20, peak  # the 64 MiB sheet was never inflated whole
     print(f"lying zip directory: refused by the reader, peak {peak / 2**20:.1f} MiB")
+
+
+def test_a_small_parquet_declaring_too_many_rows_is_refused_from_its_footer(tmp_path,
+                                                                            upload_root):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from datamime.data.io import PARQUET_MAX_CELLS
+
+    rows = PARQUET_MAX_CELLS + 1  # all missing: encoded in a few kilobytes
+    path = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"value": pa.nulls(rows, pa.int8())}), path, row_group_size=rows)
+    data = path.read_bytes()
+    assert len(data) < 2**20
+    message, peak, _ = _refusal("bomb.parquet", io.BytesIO(data))
+    assert message.startswith(f"bomb.parquet holds {rows:,} rows x 1 columns")
+    assert peak < 4 * 2**20, peak  # the footer only: no column read
+    assert not upload_root.exists()
+    small = tmp_path / "ok.parquet"
+    pd.DataFrame({"time": pd.date_range("2024-01-01", periods=48, freq="h"),
+                  "value": np.arange(48.0)}).to_parquet(small)
+    assert webapp.check_upload("ok.parquet", io.BytesIO(small.read_bytes())) == ".parquet"
+    with pytest.raises(DataError, match="cannot read fake.parquet as a Parquet file"):
+        webapp.check_upload("fake.parquet", io.BytesIO(b"time;value\n1;2\n"))
 
 
 @pytest.mark.parametrize("text", [b"MZ;PAR1;value\n1;2;3\n", "caf\u00e9;x\n1;2\n".encode("utf-16")])

@@ -17,7 +17,13 @@ import streamlit as st
 
 from datamime.app.common import digest
 from datamime.data.example import build_example
-from datamime.data.io import CSV_EXTENSIONS, check_workbook, read_table
+from datamime.data.io import (
+    CSV_EXTENSIONS,
+    PARQUET_EXTENSIONS,
+    check_parquet,
+    check_workbook,
+    read_table,
+)
 from datamime.data.roles import guess_roles
 from datamime.errors import DataError, DatamimeError
 
@@ -49,8 +55,10 @@ def check_upload(name: str, file: IO[bytes], max_mb: int = UPLOAD_MAX_MB) -> str
     """Refuse an upload that cannot be a table, before it is saved or parsed.
 
     Looks at the size, the first 8 KiB and, for a workbook, the zip directory
-    (:func:`datamime.data.io.check_workbook`): a huge file, a binary file named ``.csv``
-    or a zip bomb named ``.xlsx`` is refused without reading it whole.
+    (:func:`datamime.data.io.check_workbook`), for Parquet the footer
+    (:func:`datamime.data.io.check_parquet`): a huge file, a binary file named ``.csv``,
+    a zip bomb named ``.xlsx`` or a billion encoded rows in a small ``.parquet`` is
+    refused without reading it whole.
 
     Args:
         name: the name the browser sent (only its extension is used).
@@ -80,6 +88,9 @@ def check_upload(name: str, file: IO[bytes], max_mb: int = UPLOAD_MAX_MB) -> str
         raise DataError(f"{name} looks like a binary file, not text; export it as CSV")
     if suffix in (".xlsx", ".xlsm"):
         check_workbook(file, name)
+        file.seek(0)
+    if suffix in PARQUET_EXTENSIONS:
+        check_parquet(file, name)
         file.seek(0)
     return suffix
 

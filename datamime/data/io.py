@@ -31,6 +31,10 @@ SEPARATORS = (";", ",", "\t", "|")
 # is refused before it is opened (a full 1,048,576-row sheet of four columns, time, two keys
 # and a value, unpacks to about 225 MiB).
 EXCEL_MAX_UNPACKED = 256 * 1024 * 1024
+# The most a Parquet upload to the app may declare: cells (rows x columns; the grid's own
+# limit, datamime.data.grid.MAX_CELLS) and uncompressed bytes (see check_parquet).
+PARQUET_MAX_CELLS = 50_000_000
+PARQUET_MAX_UNPACKED = 1024 * 1024 * 1024
 
 _SNIFF_LINES = 30
 _COMMA_NUMBER = re.compile(r"^[+-]?\d+(,\d+)?([eE][+-]?\d+)?$")
@@ -212,6 +216,39 @@ def check_workbook(source: str | os.PathLike | IO[bytes], name: str | None = Non
                         f"{max_unpacked / 2**20:,.0f} MiB a workbook may take (a zip bomb?); "
                         "save the sheet as CSV") from None
     return total
+
+
+def check_parquet(source: str | os.PathLike | IO[bytes], name: str | None = None,
+                  max_cells: int = PARQUET_MAX_CELLS,
+                  max_unpacked: int = PARQUET_MAX_UNPACKED) -> int:
+    """Refuse a Parquet file that would unpack to more than ``max_cells`` cells or
+    ``max_unpacked`` bytes, from its footer alone (no column is read).
+
+    The footer declares the rows, the columns and each row group's uncompressed size:
+    a few kilobytes of run-length-encoded zeros can stand for a billion rows, which
+    reading would lay out in memory whole.
+
+    Returns:
+        The declared number of cells (rows times columns).
+
+    Raises:
+        DataError: not a Parquet file, or more than the limits declared.
+    """
+    import pyarrow.parquet as pq
+
+    name = name or str(source)
+    try:
+        meta = pq.ParquetFile(source).metadata
+    except Exception:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError...
+        raise DataError(f"cannot read {name} as a Parquet file") from None
+    cells = meta.num_rows * meta.num_columns
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if cells > max_cells or unpacked > max_unpacked:
+        raise DataError(f"{name} holds {meta.num_rows:,} rows x {meta.num_columns} columns "
+                        f"({unpacked / 2**20:,.0f} MiB unpacked), more than the "
+                        f"{max_cells:,} cells / {max_unpacked / 2**20:,.0f} MiB the app takes; "
+                        "train on it with datamime train on the command line")
+    return cells
 
 
 def _read_excel(path: Path) -> pd.DataFrame:
