@@ -249,7 +249,7 @@ def test_sketch_takes_yearly_and_holidays_through_the_same_parser():
         sketch_table({**sketch, "yearly": {"station": {"A": {"jan": 2}}}})
 
 
-def test_app_section_edits_factors_draws_the_profile_and_generates_with_them():
+def test_app_section_edits_factors_draws_the_profile_and_generates_with_them(tmp_path):
     from streamlit.testing.v1 import AppTest
 
     from datamime import app as webapp
@@ -283,6 +283,15 @@ def test_app_section_edits_factors_draws_the_profile_and_generates_with_them():
     o3 = (table.loc[table["nom_poll"] == "O3", "valeur"].mean()
           / sample.loc[sample["nom_poll"] == "O3", "valeur"].mean())
     assert o3 == pytest.approx(0.6 / 1.3, rel=0.2)                # January ozone, from the file
+    # the model downloaded beside the table draws it again, knowledge included
+    import zipfile
+
+    from datamime import Synthesizer
+
+    with zipfile.ZipFile(io.BytesIO(at.session_state["result"]["model_zip"])) as z:
+        z.extractall(tmp_path)
+    back = Synthesizer.load(tmp_path / "datamime-model", verbose=False)
+    assert back.knowledge is not None and "FR" in back.describe_knowledge()
 
 
 def test_app_tables_round_trip_to_a_knowledge_mapping():

@@ -171,7 +171,11 @@ def generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | No
                                         index=same.index, keys=panel.keys, freq=panel.freq),
                            seed=settings["seed"])
     stem = Path(name).stem or "table"
+    from datamime.app.train import model_zip
+
     return {"table": table, "generated": generated, "seconds": seconds, "metrics": metrics,
+            # the model as it drew this table: with the knowledge stated in the page
+            "model_zip": model_zip(syn),
             "csv": table_bytes(generated, schema, ".csv"),
             "parquet": table_bytes(generated, schema, ".parquet"),
             "csv_name": f"{stem}_synthetic.csv", "parquet_name": f"{stem}_synthetic.parquet"}

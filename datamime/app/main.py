@@ -90,7 +90,7 @@ def main() -> None:
         return
     if result["key"] != result_key:
         st.info("The settings changed: click **Generate** to apply them.")
-    result_section(syn, result, entry)
+    result_section(syn, result)
 
 
 def run() -> None:

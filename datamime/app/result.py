@@ -106,7 +106,7 @@ def metrics_table(metrics: dict[str, Any]) -> pd.DataFrame:
 
 
 
-def result_section(syn: Synthesizer, result: dict, entry: dict) -> None:
+def result_section(syn: Synthesizer, result: dict) -> None:
     """The Result section: the table, generated vs real, the evaluation, the downloads."""
     panel, schema = syn.panel, syn.schema
     table = result["table"]
@@ -162,7 +162,8 @@ def result_section(syn: Synthesizer, result: dict, entry: dict) -> None:
     d[1].download_button("Download Parquet", result["parquet"],
                          file_name=result["parquet_name"], mime="application/octet-stream",
                          key="download_parquet", on_click="ignore")
-    d[2].download_button("Download the trained model (.zip)", entry["model_zip"],
+    d[2].download_button("Download the trained model (.zip)",
+                         result["model_zip"],
                          file_name="datamime-model.zip", mime="application/zip",
                          key="download_model", on_click="ignore",
                          help="Unzip, then: datamime sample model_dir=datamime-model ...")

@@ -136,7 +136,6 @@ def _fit(path: str, roles: tuple, model: str, epochs: int, seed: int, windows: i
             from datamime.plotting import loss_curve
 
             loss_png = figure_png(loss_curve(history))
-        archive = model_zip(syn)
     except Exception as exc:  # noqa: BLE001 - shown in the page, never a traceback
         if bar is not None:
             bar.empty()
@@ -145,5 +144,5 @@ def _fit(path: str, roles: tuple, model: str, epochs: int, seed: int, windows: i
     if bar is not None:
         bar.progress(1.0, text="Training: done")
     return {"syn": syn, "seconds": time.perf_counter() - start, "loss_png": loss_png,
-            "model_zip": archive, "model": model, "epochs": epochs}
+            "model": model, "epochs": epochs}
 
