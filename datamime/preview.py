@@ -69,7 +69,8 @@ def _fit(draw, text: str, font, width: float) -> str:
 
 
 def _date(ts: pd.Timestamp, span: pd.Timedelta) -> str:
-    return ts.strftime("%d %b %Y %H:%M" if span <= pd.Timedelta(days=3) else "%d %b %Y")
+    # a comma: the small font draws a space 2 px wide, and "2024 00:00" read as one number
+    return ts.strftime("%d %b %Y, %H:%M" if span <= pd.Timedelta(days=3) else "%d %b %Y")
 
 
 def _panel(draw, box: tuple[int, int, int, int], thinned, i: int, lo: float, hi: float,

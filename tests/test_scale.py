@@ -284,3 +284,11 @@ def test_streaming_keeps_the_privacy_check_and_the_closed_hours(tmp_path: Path, 
     with pytest.raises(Exception, match="privacy=refuse"):
         sample(cfg)
     assert not (tmp_path / "b.parquet").exists()
+
+
+def test_preview_time_labels_keep_the_date_and_the_hour_apart() -> None:
+    from datamime.preview import _date
+
+    short, long = pd.Timedelta(days=3), pd.Timedelta(days=365)
+    assert _date(pd.Timestamp("2024-06-17 00:00"), short) == "17 Jun 2024, 00:00"
+    assert _date(pd.Timestamp("2024-06-17 00:00"), long) == "17 Jun 2024"
