@@ -343,7 +343,7 @@ def run_ablation(args) -> Path:
     datasets, _ = _available(args.datasets)
     tasks = [RealTask(d, p, DEFAULT_MODEL, seed, args.quick, variant=label, overrides=kw,
                       draws=_draws(args))
-             for label, kw in ABLATION.items() if label != "full"
+             for label, kw in ABLATION.items()  # "full" too: paired on the same machine
              for d in datasets for p in args.protocols for seed in args.seeds]
     tasks.sort(key=lambda t: t.variant == "network off")  # the cheap ones last
     meta = {"command": _command(args, ["--ablation", "--protocols", ",".join(args.protocols)]),

@@ -242,8 +242,11 @@ def ablation_table(main_agg, abl_agg, datasets: list[str], protocols: list[str],
     cols: dict[str, list[float | None]] = {lab: [] for lab in labels}
     for p in protocols:
         for d in datasets:
-            values = [(main_agg.get((d, p, DEFAULT_MODEL)) if lab == "full"
-                       else abl_agg.get((d, p, lab))) for lab in labels]
+            # the full model: the ablation's own runs (same machine, same seeds) if it has
+            # them, else the main benchmark's
+            values = [abl_agg.get((d, p, lab)) or (main_agg.get((d, p, DEFAULT_MODEL))
+                                                   if lab == "full" else None)
+                      for lab in labels]
             values = [None if row is None else row.get(key) for row in values]
             if all(v is None for v in values):
                 continue  # a metric this dataset has not (one series: no correlation)
@@ -340,7 +343,8 @@ def write_report(out: Path) -> Path:
         lines += ["## Ablation: what each part of the default model contributes", "",
                   f"Median discriminative score of {DEFAULT_MODEL} over seeds "
                   f"{', '.join(map(str, seeds))}, protocol {' and '.join(protos)}; full: "
-                  "default settings, the runs above on the same seeds. Each variant switches "
+                  "default settings, run by the ablation itself beside its variants (or the "
+                  "runs above on the same seeds). Each variant switches "
                   f"one part off ({settings}; network off: Gaussian innovations with the "
                   "sample's correlation instead of the trained network, nothing trained).",
                   "", *ablation_table(same, variants, shown, protos), "",

@@ -75,3 +75,6 @@ def test_ablation_table_medians_counts_and_skips_a_metric_a_dataset_lacks(monkey
     n = len(labels)
     assert lines[-2] == "| **median** | | 0.2 | " + " | ".join(["0.225"] * n) + " |"
     assert lines[-1] == "| **full lower on** | |  | " + " | ".join(["1 of 2"] * n) + " |"
+    parts[("a", "A", "full")] = {"corr": 0.5}  # the ablation's own full run wins
+    lines = real_report.ablation_table(full, parts, ["a"], ["A"], "corr")
+    assert lines[2].startswith("| a | A | 0.5 | 0.2 |")
