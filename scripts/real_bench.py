@@ -123,6 +123,17 @@ def mean_over_draws(scores: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _protocol_split(dataset: str):
+    """``(full panel, frame, roles, cut)``: the whole sample prepared, and the time where
+    protocol F's held-out third begins."""
+    from datamime.data.prepare import prepare
+
+    sample = real_data.load(dataset)
+    frame, roles = sample.frame, sample.roles
+    full = prepare(frame, verbose=False, **roles)[0]
+    return full, frame, roles, real_data.split_times(frame[roles["time"]])
+
+
 def history_scores(dataset: str, seeds: list[int]) -> dict[str, Any]:
     """Protocol F scored with the real training part itself as the "generated" data.
 
@@ -134,13 +145,9 @@ def history_scores(dataset: str, seeds: list[int]) -> dict[str, Any]:
     import pandas as pd
 
     from datamime.data.panel import Panel
-    from datamime.data.prepare import prepare
     from datamime.evaluation.metrics import evaluate
 
-    sample = real_data.load(dataset)
-    frame, roles = sample.frame, sample.roles
-    full = prepare(frame, verbose=False, **roles)[0]
-    cut = real_data.split_times(frame[roles["time"]])
+    full, _, _, cut = _protocol_split(dataset)
 
     def part(mask):
         return Panel(values=full.values[mask], index=pd.DatetimeIndex(full.index[mask]),
@@ -167,7 +174,6 @@ def run_task(task: RealTask) -> dict[str, Any]:
         import pandas as pd
 
         from datamime import Synthesizer
-        from datamime.data.prepare import prepare
         from datamime.evaluation.figures import plot_series
         from datamime.evaluation.metrics import evaluate
 
@@ -176,11 +182,8 @@ def run_task(task: RealTask) -> dict[str, Any]:
 
             for name in ("lightning.pytorch", "lightning.fabric"):
                 logging.getLogger(name).setLevel(logging.WARNING)
-        sample = real_data.load(task.dataset)
-        frame, roles = sample.frame, sample.roles
-        full = prepare(frame, verbose=False, **roles)[0]
+        full, frame, roles, cut = _protocol_split(task.dataset)
         if task.protocol == "F":
-            cut = real_data.split_times(frame[roles["time"]])
             fit_frame = frame[frame[roles["time"]] < cut].reset_index(drop=True)
             index = full.index[full.index >= cut]
         else:
