@@ -347,13 +347,16 @@ def write_report(out: Path) -> Path:
                   "runs above on the same seeds). Each variant switches "
                   f"one part off ({settings}; network off: Gaussian innovations with the "
                   "sample's correlation instead of the trained network, nothing trained).",
+                  *([f"Runs: {abl['note']}."] if abl.get("note") else []),
                   "", *ablation_table(same, variants, shown, protos), "",
                   "The discriminative score judges each series' days alone, so it cannot "
                   "see what the parts that link series add (the covariance, the day "
                   "colouring). Their effect, as the cross-series correlation error (equal "
                   "times; 0 ideal) and the daily-mean correlation error (samples of a week "
-                  "or more), datasets with several series:", "",
+                  "or more), datasets with several series.", "",
+                  "Cross-series correlation error:", "",
                   *ablation_table(same, variants, shown, protos, "correlation_error"), "",
+                  "Daily-mean correlation error:", "",
                   *ablation_table(same, variants, shown, protos,
                                   "daily_mean_correlation_error"), ""]
     lines += ["## Notes", "", "<!-- notes -->", ""]
