@@ -337,18 +337,25 @@ def _run_and_save(tasks: list, jobs: int, meta: dict[str, Any], out: Path, name:
     save()
 
 
+def ablation_tasks(args, datasets: list[str]) -> list[RealTask]:
+    """Every variant of :data:`ABLATION` (``"full"`` too: each variant is compared with the
+    full model run on the same machine) x dataset x protocol x seed, cheap ones last."""
+    tasks = [RealTask(d, p, DEFAULT_MODEL, seed, args.quick, variant=label, overrides=kw,
+                      draws=_draws(args))
+             for label, kw in ABLATION.items()
+             for d in datasets for p in args.protocols for seed in args.seeds]
+    return sorted(tasks, key=lambda t: t.variant == "network off")
+
+
 def run_ablation(args) -> Path:
-    """``--ablation``: the default model with each part switched off (``ABLATION``)."""
+    """``--ablation``: the default model with each part switched off (``ABLATION``), and
+    the full model itself on the same seeds (pairs on one machine: see REAL.md)."""
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     t0 = time.perf_counter()
     datasets, _ = _available(args.datasets)
-    tasks = [RealTask(d, p, DEFAULT_MODEL, seed, args.quick, variant=label, overrides=kw,
-                      draws=_draws(args))
-             for label, kw in ABLATION.items()  # "full" too: paired on the same machine
-             for d in datasets for p in args.protocols for seed in args.seeds]
-    tasks.sort(key=lambda t: t.variant == "network off")  # the cheap ones last
+    tasks = ablation_tasks(args, datasets)
     meta = {"command": _command(args, ["--ablation", "--protocols", ",".join(args.protocols)]),
             "date": started, "machine": machine_line(), "seeds": args.seeds,
             "protocols": args.protocols}

@@ -78,3 +78,14 @@ def test_ablation_table_medians_counts_and_skips_a_metric_a_dataset_lacks(monkey
     parts[("a", "A", "full")] = {"corr": 0.5}  # the ablation's own full run wins
     lines = real_report.ablation_table(full, parts, ["a"], ["A"], "corr")
     assert lines[2].startswith("| a | A | 0.5 | 0.2 |")
+
+
+def test_the_ablation_runs_the_full_model_beside_its_variants(rb):
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(quick=False, protocols=["A"], seeds=[0, 1])
+    tasks = rb.ablation_tasks(args, ["a", "b"])
+    assert len(tasks) == len(rb.ABLATION) * 2 * 2
+    full = [t for t in tasks if t.variant == "full"]
+    assert len(full) == 4 and all(t.overrides == {} for t in full)
+    assert tasks[-1].variant == "network off"  # nothing trained: last, so the pool ends together
