@@ -261,19 +261,30 @@ def parse(know: Mapping, where: str = "knowledge", name: str | None = None) -> d
     }
 
 
-def knowledge_path(path: str | os.PathLike) -> Path:
-    """``path`` if it is a file, else the shipped knowledge file of that name
-    (``datamime/knowledge_files/``), so ``knowledge/air_pollution.yaml`` works anywhere."""
+def shipped_names(folder: str) -> list[str]:
+    """The YAML files that come with datamime in ``datamime/<folder>/``."""
+    return sorted(p.name for p in (resources.files("datamime") / folder).iterdir()
+                  if p.name.endswith((".yaml", ".yml")))
+
+
+def given_or_shipped(path: str | os.PathLike, folder: str, what: str, plural: str) -> Path:
+    """``path`` if it is a file, else datamime's own file of that name in
+    ``datamime/<folder>/`` (so ``knowledge/air_pollution.yaml`` works from a clone and from
+    an installed datamime); neither: a :class:`DataError` naming the shipped ones."""
     path = Path(path)
     if path.is_file():
         return path
-    shipped = resources.files("datamime") / "knowledge_files" / path.name
+    shipped = resources.files("datamime") / folder / path.name
     if shipped.is_file():
         return Path(str(shipped))
-    names = sorted(p.name for p in (resources.files("datamime") / "knowledge_files").iterdir()
-                   if p.name.endswith((".yaml", ".yml")))
-    raise DataError(f"knowledge {path} not found; give a YAML file, or one of the shipped "
-                    f"files: {', '.join(names)}")
+    raise DataError(f"{what} {path} not found; give a YAML file, or one of the shipped "
+                    f"{plural}: {', '.join(shipped_names(folder))}")
+
+
+def knowledge_path(path: str | os.PathLike) -> Path:
+    """``path`` if it is a file, else the shipped knowledge file of that name
+    (``datamime/knowledge_files/``)."""
+    return given_or_shipped(path, "knowledge_files", "knowledge", "files")
 
 
 def load(know: str | os.PathLike | Mapping | None) -> dict | None:

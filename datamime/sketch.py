@@ -64,7 +64,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +106,7 @@ class Series:
 # --------------------------------------------------------------------------- reading
 def shipped_sketches() -> list[str]:
     """Names of the sketches that come with datamime (``datamime/sketches/*.yaml``)."""
-    folder = resources.files("datamime") / "sketches"
-    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".yaml", ".yml")))
+    return knowledge.shipped_names("sketches")
 
 
 def sketch_path(path: str | os.PathLike) -> Path:
@@ -119,14 +117,7 @@ def sketch_path(path: str | os.PathLike) -> Path:
     Raises:
         DataError: neither exists.
     """
-    path = Path(path)
-    if path.is_file():
-        return path
-    shipped = resources.files("datamime") / "sketches" / path.name
-    if shipped.is_file():
-        return Path(str(shipped))
-    raise DataError(f"sketch {path} not found; give a YAML file, or one of the shipped "
-                    f"sketches: {', '.join(shipped_sketches())}")
+    return knowledge.given_or_shipped(path, "sketches", "sketch", "sketches")
 
 
 def load_sketch(path: str | os.PathLike) -> dict:

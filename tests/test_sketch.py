@@ -304,3 +304,17 @@ def test_bad_sketch_through_the_script_path_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("datamime: error: sketch ") and "'typicl'" in err
     assert "\n" not in err and not (tmp_path / "model").exists()
+
+
+def test_a_missing_sketch_or_knowledge_file_names_the_shipped_ones(tmp_path):
+    from datamime.knowledge import knowledge_path
+    from datamime.sketch import sketch_path
+
+    assert sketch_path("sketches/air_pollution.yaml").name == "air_pollution.yaml"  # anywhere
+    assert knowledge_path("knowledge/air_pollution.yaml").is_file()
+    with pytest.raises(DataError, match=r"^sketch .*nope.yaml not found; .* shipped sketches: "
+                                        r".*air_pollution\.yaml"):
+        sketch_path(tmp_path / "nope.yaml")
+    with pytest.raises(DataError, match=r"^knowledge .*nope.yaml not found; .* shipped files: "
+                                        r".*air_pollution\.yaml"):
+        knowledge_path(tmp_path / "nope.yaml")
