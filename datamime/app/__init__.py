@@ -46,13 +46,12 @@ from datamime.app.explore import (
                                  series_summary,
                                  small_multiples,
 )
-from datamime.app.generate import MAX_ROWS, RANGE_DATES, RANGE_STEPS, table_bytes
+from datamime.app.generate import MAX_ROWS, RANGE_DATES, RANGE_STEPS, model_zip, table_bytes
 from datamime.app.result import describe_evaluation, metrics_table
 from datamime.app.train import (
                                  DEEP_MODELS,
                                  MODEL_LABELS,
                                  make_synthesizer,
-                                 model_zip,
                                  progress_callback,
 )
 from datamime.app.upload import (

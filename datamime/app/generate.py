@@ -3,8 +3,10 @@ the downloads written by the output stage as the scripts write them."""
 
 from __future__ import annotations
 
+import io
 import tempfile
 import time
+import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,17 @@ def table_bytes(generated: Generated, schema: Schema, ext: str = ".csv") -> byte
         write(generated, path, OutputFormat.from_schema(schema), escape=ext != ".parquet")
         return path.read_bytes()
 
+
+def model_zip(syn: Synthesizer) -> bytes:
+    """The trained model (the folder :meth:`Synthesizer.save` writes) as a zip archive."""
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="datamime-model-") as tmp:
+        folder = syn.save(Path(tmp) / "model")
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    archive.write(file, f"datamime-model/{file.relative_to(folder)}")
+    return buf.getvalue()
 
 
 def output_settings(schema: Schema, panel: Panel) -> dict[str, Any]:
@@ -171,8 +184,6 @@ def generate(syn: Synthesizer, settings: dict[str, Any], name: str) -> dict | No
                                         index=same.index, keys=panel.keys, freq=panel.freq),
                            seed=settings["seed"])
     stem = Path(name).stem or "table"
-    from datamime.app.train import model_zip
-
     return {"table": table, "generated": generated, "seconds": seconds, "metrics": metrics,
             # the model as it drew this table: with the knowledge stated in the page
             "model_zip": model_zip(syn),

@@ -4,11 +4,7 @@ are kept in the session, keyed by the sample, the roles and the settings."""
 from __future__ import annotations
 
 import contextlib
-import io
-import tempfile
 import time
-import zipfile
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -55,19 +51,6 @@ def progress_callback(bar: Any, total: int) -> Any:
             bar.progress(min(done / max(total, 1), 1.0), text=text)
 
     return StreamlitProgress()
-
-
-
-def model_zip(syn: Synthesizer) -> bytes:
-    """The trained model (the folder :meth:`Synthesizer.save` writes) as a zip archive."""
-    buf = io.BytesIO()
-    with tempfile.TemporaryDirectory(prefix="datamime-model-") as tmp:
-        folder = syn.save(Path(tmp) / "model")
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-            for file in sorted(folder.rglob("*")):
-                if file.is_file():
-                    archive.write(file, f"datamime-model/{file.relative_to(folder)}")
-    return buf.getvalue()
 
 
 
